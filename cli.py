@@ -1,0 +1,315 @@
+"""`route`: the command line, a thin layer over the `routing` library.
+
+Every command is a plain library call plus output; errors become one message and an exit code
+(3 bad input, 4 road network, 5 plan failed validation, 1 `route check` found violations).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from routing.errors import RouteError
+
+EXAMPLES = "\b\nExample:\n  "
+
+
+def _fail_cleanly(fn):
+    """Library errors become 'error: ...' on stderr and their exit code: no traceback."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except RouteError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def _say(quiet: bool):
+    def say(msg: str) -> None:
+        if not quiet:
+            click.echo(msg, err=True)
+
+    return say
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    from routing.units import parse_date
+
+    try:
+        return parse_date(value).isoformat()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of county datasets (default: $ROUTE_DATA_DIR or the project's data/).",
+)
+county_option = click.option(
+    "--county", default="wugong", show_default=True, help="County folder name, adcode or name."
+)
+
+
+@click.group()
+@click.version_option(package_name="rural-route")
+def main():
+    """Daily routes for a county logistics fleet: parcels down to villages, produce up from
+    them, on one tour."""
+
+
+@main.command("plan")
+@click.option("--date", "date", required=True, callback=_date, help="Service date YYYY-MM-DD.")
+@county_option
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Search time in seconds.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Search seed.")
+@click.option(
+    "--iterations",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after this many search solutions (deterministic runs).",
+)
+@click.option(
+    "--orders",
+    "orders_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Order file (default: data/<county>/orders/<date>.csv, else generated demo orders).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: plans/<county>/<date>/).",
+)
+@click.option("--quiet", is_flag=True, help="No progress or summary; errors only.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@data_dir_option
+@_fail_cleanly
+def plan_cmd(
+    date, county, time_limit, seed, iterations, orders_file, out, quiet, as_json, data_dir
+):
+    """Plan the day's routes for the whole fleet and write plan.json and routes.csv.
+
+    \b
+    Example:
+      route plan --date 2026-11-29
+      route plan --date 2026-11-29 --county wugong --time-limit 60 --out plans/today
+    """
+    from routing.outputs import write_plan
+    from routing.pipeline import load_day, solve_day
+    from routing.report import route_rows, summary_text, unserved_by_reason
+
+    say = _say(quiet or as_json)
+    day = load_day(county, date, data_dir, None, orders_file, say)
+    last = [0.0]
+
+    def improved(elapsed: float, cost: float) -> None:
+        if elapsed - last[0] >= 2.0 or last[0] == 0.0:
+            last[0] = max(elapsed, 1e-9)
+            say(f"search {elapsed:5.1f} s  best {cost:,.2f}")
+
+    plan = solve_day(day, time_limit, seed, iterations, say, improved)
+    out_dir = out or Path("plans") / day.county.slug / date
+    t = time.perf_counter()
+    plan = write_plan(plan, day.problem, out_dir)
+    say(f"plan validated and written to {out_dir}/ ({time.perf_counter() - t:.2f} s)")
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "plan": str(out_dir / "plan.json"),
+                    "summary": plan.summary(),
+                    "routes": route_rows(plan, day.problem),
+                    "unserved": unserved_by_reason(plan),
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+    elif not quiet:
+        click.echo(summary_text(plan, day.problem))
+
+
+@main.command("check")
+@click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print violations as JSON.")
+@_fail_cleanly
+def check_cmd(plan_file, as_json):
+    """Re-check a plan against its inputs: arrivals, loads, capacity, windows, shifts,
+    compatibility, cost and that every order is served once or listed as unserved.
+
+    \b
+    Example:
+      route check plans/wugong/2026-11-29/plan.json
+    """
+    from routing.pipeline import check_plan
+
+    plan, _, violations = check_plan(plan_file)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "plan": str(plan_file),
+                    "ok": not violations,
+                    "violations": [vars(v) for v in violations],
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for v in violations:
+            click.echo(str(v))
+        verdict = "OK" if not violations else f"{len(violations)} violation(s)"
+        click.echo(
+            f"{plan_file}: {verdict} ({len(plan.routes)} routes, "
+            f"{plan.summary()['orders_served']} orders served, "
+            f"{len(plan.unserved)} unserved, cost {plan.cost_yuan:.2f} yuan)"
+        )
+    sys.exit(1 if violations else 0)
+
+
+@main.group()
+def data():
+    """County datasets: service points, fleet, demand profile and road network."""
+
+
+@data.command("build")
+@click.argument("county")
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Seed for generated positions, roads and demand.",
+)
+@click.option(
+    "--raw",
+    "raw_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Division data in the Vonng/adcode layout (default: the vendored subset).",
+)
+@data_dir_option
+@_fail_cleanly
+def data_build(county, seed, raw_dir, data_dir):
+    """Build data/<county>/ from the administrative division data (byte-for-byte
+    reproducible from the seed).
+
+    \b
+    Example:
+      route data build wugong
+      route data build 621226 --seed 1
+    """
+    from routing.admin import default_raw_dir
+    from routing.county import default_data_dir
+    from routing.county_build import build_county
+
+    report = build_county(
+        county, raw_dir or default_raw_dir(), data_dir or default_data_dir(), seed, _say(False)
+    )
+    total = sum(report.files.values())
+    click.echo(f"wrote {report.dir}/ ({len(report.files)} files, {total / 1e6:.1f} MB)")
+
+
+@main.group()
+def network():
+    """Road networks."""
+
+
+@network.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--county", required=True, help="County folder name, adcode or name.")
+@data_dir_option
+@_fail_cleanly
+def network_import(file, county, data_dir):
+    """Replace a county's generated roads with a real OpenStreetMap extract (.osm XML,
+    .osm.pbf or osmnx GraphML), clipped to the county boundary.
+
+    \b
+    Example:
+      route network import shaanxi-latest.osm.pbf --county wugong
+    """
+    from routing.osm_import import import_network
+
+    from routing.county import default_data_dir, find_county_dir
+
+    cdir = find_county_dir(data_dir or default_data_dir(), county)
+    report = import_network(file, cdir, _say(False))
+    click.echo(f"wrote {report['path']}: {report['nodes']} nodes, {report['km']:.0f} km of road")
+
+
+@main.group()
+def orders():
+    """Order files: data/<county>/orders/YYYY-MM-DD.csv."""
+
+
+@orders.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@county_option
+@data_dir_option
+@_fail_cleanly
+def orders_import(file, county, data_dir):
+    """Validate an order file and store it under its date(s).
+
+    \b
+    Example:
+      route orders import my-orders.csv --county wugong
+    """
+    from routing.county import load_county
+    from routing.order_store import import_orders
+
+    c = load_county(county, data_dir)
+    for day, path, n in import_orders(file, c):
+        click.echo(f"{day}: {n} orders -> {path}")
+
+
+@orders.command("generate")
+@click.option("--date", "date", required=True, callback=_date, help="Service date YYYY-MM-DD.")
+@county_option
+@click.option("--seed", type=int, default=None, help="Demand seed (default: the dataset's).")
+@data_dir_option
+@_fail_cleanly
+def orders_generate(date, county, seed, data_dir):
+    """Write the demo orders for a date from the documented demand model.
+
+    \b
+    Example:
+      route orders generate --date 2026-10-14 --county wugong
+    """
+    from routing.county import load_county
+    from routing.order_store import generate_to_file
+
+    c = load_county(county, data_dir)
+    path, orders_ = generate_to_file(c, dt.date.fromisoformat(date), seed)
+    kg_out = sum(o.kg for o in orders_ if o.kind == "delivery")
+    kg_in = sum(o.kg for o in orders_ if o.kind == "pickup")
+    click.echo(
+        f"{path}: {len(orders_)} orders, {kg_out:,.0f} kg to deliver, {kg_in:,.0f} kg to collect"
+    )
+
+
+if __name__ == "__main__":
+    main()

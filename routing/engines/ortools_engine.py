@@ -1,0 +1,223 @@
+"""The OR-Tools routing model of a day: every product constraint, in integer units.
+
+Money is scaled to micro-yuan here (the per-second driver cost of 30 yuan/h is 8,333 micro-yuan;
+whole fen would round it by 20 %). Simultaneous pickup and delivery is modelled exactly: a
+`load` dimension starts with the route's deliveries on board (tied by an equality to a `dleft`
+dimension whose end is fixed at zero), so the load after every stop is checked, in kg and in
+litres. OR-Tools' first-solution heuristics cannot build routes under that equality, so the
+first solution comes from a stricter model they handle (every route's deliveries plus pickups
+within capacity); any plan of the stricter model is valid in the exact one, where guided local
+search then continues.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from ..problem import Problem
+from ..visits import Node, NodeModel, merged_view
+from . import EngineResult
+
+MICRO = 1_000_000  # objective units per yuan
+DAY_S = 86_400
+FIRST_SOLUTION_SHARE = 0.2  # of the time limit, at most, for the first solution
+
+
+class _Model:
+    """One RoutingModel over `all_nodes` (listed in `perm` order); `exact` chooses the load
+    formulation."""
+
+    def __init__(self, p: Problem, all_nodes: tuple[Node, ...], exact: bool, perm: np.ndarray):
+        self.perm = perm
+        n_veh = len(p.vehicles)
+        nodes = [all_nodes[k] for k in perm]
+        hub = p.depot(0)
+        loc = np.array([hub] + [n.point for n in nodes])
+        self.manager = pywrapcp.RoutingIndexManager(len(loc), n_veh, 0)
+        self.routing = r = pywrapcp.RoutingModel(self.manager)
+        self.index = [self.manager.NodeToIndex(i) for i in range(len(loc))]
+
+        fixed = np.array([p.points[i].service_fixed_s for i in loc])
+        per_parcel = np.array(
+            [0] + [p.points[n.point].service_per_parcel_s * n.parcels for n in nodes]
+        )
+        setup = np.where(loc[:, None] != loc[None, :], fixed[None, :], 0)
+        time_cb, cost_cb = {}, {}
+        for v, veh in enumerate(p.vehicles):
+            key = veh.profile.key
+            if key not in time_cb:
+                t = p.time_s[key][np.ix_(loc, loc)] + per_parcel[:, None] + setup
+                time_cb[key] = r.RegisterTransitMatrix(np.minimum(t, 10 * DAY_S).tolist())
+            ckey = (key, veh.cost_per_km)
+            if ckey not in cost_cb:
+                d = p.dist_m[key][np.ix_(loc, loc)]
+                cost_cb[ckey] = r.RegisterTransitMatrix(
+                    np.rint(d * veh.cost_per_km * MICRO / 1000.0).astype(np.int64).tolist()
+                )
+            r.SetArcCostEvaluatorOfVehicle(cost_cb[ckey], v)
+            r.SetFixedCostOfVehicle(int(round(veh.fixed_cost * MICRO)), v)
+
+        r.AddDimensionWithVehicleTransits(
+            [time_cb[veh.profile.key] for veh in p.vehicles], DAY_S, DAY_S, False, "time"
+        )
+        self.time = tdim = r.GetDimensionOrDie("time")
+        for i, n in enumerate(nodes, start=1):
+            tdim.CumulVar(self.index[i]).SetRange(n.earliest, n.latest)
+        for v, veh in enumerate(p.vehicles):
+            for idx in (r.Start(v), r.End(v)):
+                tdim.CumulVar(idx).SetRange(veh.shift_start, veh.shift_end)
+            tdim.SetSpanUpperBoundForVehicle(veh.max_work_s, v)
+            tdim.SetSpanCostCoefficientForVehicle(int(round(veh.cost_per_hour * MICRO / 3600)), v)
+
+        for unit in ("g", "ml"):
+            caps = [p.capacity_g(v) if unit == "g" else p.capacity_ml(v) for v in range(n_veh)]
+            dl = [0] + [getattr(n, f"delivery_{unit}") for n in nodes]
+            pk = [0] + [getattr(n, f"pickup_{unit}") for n in nodes]
+            un = [0] + [getattr(n, f"unload_{unit}") for n in nodes]
+            if exact:
+                load = r.RegisterUnaryTransitVector(
+                    [a - b - c for a, b, c in zip(pk, dl, un, strict=True)]
+                )
+                left = r.RegisterUnaryTransitVector([-b for b in dl])
+                r.AddDimensionWithVehicleCapacity(load, 0, caps, False, f"load_{unit}")
+                r.AddDimensionWithVehicleCapacity(left, 0, caps, False, f"dleft_{unit}")
+                ld, lf = r.GetDimensionOrDie(f"load_{unit}"), r.GetDimensionOrDie(f"dleft_{unit}")
+                for v in range(n_veh):
+                    lf.CumulVar(r.End(v)).SetRange(0, 0)
+                    r.solver().Add(ld.CumulVar(r.Start(v)) == lf.CumulVar(r.Start(v)))
+            else:  # stricter: everything that is ever on board counts until the end
+                both = r.RegisterUnaryTransitVector([a + b for a, b in zip(pk, dl, strict=True)])
+                r.AddDimensionWithVehicleCapacity(both, 0, caps, True, f"sum_{unit}")
+
+        pos = {int(k): i + 1 for i, k in enumerate(perm)}
+        for i, n in enumerate(nodes, start=1):
+            idx = self.index[i]
+            if len(n.allowed) < n_veh:
+                r.SetAllowedVehiclesForIndex(list(n.allowed), idx)
+            if n.unload:
+                r.AddDisjunction([idx], 0)
+                continue
+            r.AddDisjunction([idx], int(round(n.penalty * MICRO)))
+            if n.pair >= 0:
+                d = self.index[pos[n.pair]]
+                r.AddPickupAndDelivery(idx, d)  # same vehicle, both or neither, pickup first
+
+    def routes(self, assignment) -> tuple[tuple[int, ...], ...]:
+        r, out = self.routing, []
+        for v in range(r.vehicles()):
+            seq, idx = [], assignment.Value(r.NextVar(r.Start(v)))
+            while not r.IsEnd(idx):
+                seq.append(int(self.perm[self.manager.IndexToNode(idx) - 1]))
+                idx = assignment.Value(r.NextVar(idx))
+            out.append(tuple(seq))
+        return tuple(out)
+
+    def read(self, routes, params):
+        r = self.routing
+        r.CloseModelWithParameters(params)
+        pos = {int(k): i + 1 for i, k in enumerate(self.perm)}
+        return r.ReadAssignmentFromRoutes(
+            [[self.index[pos[k]] for k in seq] for seq in routes], True
+        )
+
+
+def _params(seconds: float, first: bool, iterations: int | None):
+    p = pywrapcp.DefaultRoutingSearchParameters()
+    p.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    p.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+        if first
+        else routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
+    p.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
+    if first:
+        p.solution_limit = 1
+    elif iterations:
+        p.solution_limit = iterations
+    return p
+
+
+def needs_exact_load(nodes: tuple[Node, ...]) -> bool:
+    """The stricter model is exact when no route can mix deliveries with produce."""
+    return any(n.unload for n in nodes) or (
+        any(n.delivery_g or n.delivery_ml for n in nodes)
+        and any(n.pickup_g or n.pickup_ml for n in nodes)
+    )
+
+
+def solve(
+    nm: NodeModel,
+    time_limit: float,
+    seed: int = 0,
+    iterations: int | None = None,
+    progress: Callable[[float, float], None] | None = None,
+) -> EngineResult:
+    """Routes for the node model within `time_limit` seconds (or `iterations` solutions).
+
+    Two phases: a first solution on the stricter load model with each visit's parts merged
+    (so visits start whole), then guided local search on the exact model, where parts may
+    still be split across vehicles when that is the only way to serve them."""
+    t0 = time.perf_counter()
+    p = nm.problem
+    stats: dict = {"nodes": len(nm.nodes), "exact_load_model": needs_exact_load(nm.nodes)}
+    if not nm.nodes:
+        return EngineResult("ortools", tuple(() for _ in p.vehicles), stats)
+    rng = np.random.default_rng(seed)
+
+    def order(n: int) -> np.ndarray:
+        return rng.permutation(n) if seed else np.arange(n)
+
+    def watch(model: _Model) -> list[float]:
+        best = [float("inf")]
+
+        def cb():
+            cost = model.routing.CostVar().Value() / MICRO
+            if cost < best[0]:
+                best[0] = cost
+                if progress:
+                    progress(time.perf_counter() - t0, cost)
+
+        model.routing.AddAtSolutionCallback(cb)
+        return best
+
+    merged, expansion = merged_view(nm)
+    first = _Model(p, merged, exact=False, perm=order(len(merged)))
+    watch(first)
+    sol = first.routing.SolveWithParameters(
+        _params(time_limit * FIRST_SOLUTION_SHARE, first=True, iterations=None)
+    )
+    if sol is None:
+        raise RuntimeError("OR-Tools found no first solution although every node is optional")
+    start_routes = [sum((expansion[k] for k in seq), ()) for seq in first.routes(sol)]
+    stats["first_solution_s"] = round(time.perf_counter() - t0, 3)
+    stats["first_solution_cost"] = sol.ObjectiveValue() / MICRO
+    if stats["exact_load_model"]:
+        # Parts of visits the merged model left out are cheap to place on the stricter model.
+        split = _Model(p, nm.nodes, exact=False, perm=order(len(nm.nodes)))
+        watch(split)
+        params = _params(time_limit * FIRST_SOLUTION_SHARE, first=False, iterations=None)
+        params.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+        )
+        assignment = split.read(start_routes, params)
+        sol = split.routing.SolveFromAssignmentWithParameters(assignment, params) or assignment
+        start_routes = split.routes(sol)
+        stats["stricter_model_cost"] = sol.ObjectiveValue() / MICRO
+        stats["stricter_model_s"] = round(time.perf_counter() - t0, 3)
+
+    main = _Model(p, nm.nodes, exact=stats["exact_load_model"], perm=order(len(nm.nodes)))
+    best = watch(main)
+    remaining = max(0.1, time_limit - (time.perf_counter() - t0))
+    params = _params(remaining, first=False, iterations=iterations)
+    assignment = main.read(start_routes, params)
+    if assignment is None:
+        raise RuntimeError("the exact model rejected the first solution's routes")
+    sol = main.routing.SolveFromAssignmentWithParameters(assignment, params) or assignment
+    stats["objective"] = sol.ObjectiveValue() / MICRO
+    stats["best_seen"] = best[0]
+    stats["seconds"] = round(time.perf_counter() - t0, 3)
+    return EngineResult("ortools", main.routes(sol), stats)

@@ -1,0 +1,82 @@
+"""The project's exceptions: each maps to one exit code and a message that names the culprit.
+
+Validation collects every fault in a file before raising, so a user fixes a file in one pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One problem in an input: where it is (file, row, field) and what is wrong."""
+
+    file: str
+    message: str
+    row: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.field is not None:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.message}"
+
+
+class RouteError(Exception):
+    """Base class; `exit_code` is what the command line returns."""
+
+    exit_code = 1
+
+
+class InputError(RouteError):
+    """Bad files or values. Carries every fault found, not just the first."""
+
+    exit_code = 3
+
+    def __init__(self, faults: list[Fault] | Fault | str):
+        if isinstance(faults, str):
+            faults = [Fault(file="input", message=faults)]
+        elif isinstance(faults, Fault):
+            faults = [faults]
+        self.faults = tuple(faults)
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        if len(self.faults) == 1:
+            return str(self.faults[0])
+        lines = [f"{len(self.faults)} problems in the input:"]
+        lines += [f"  - {f}" for f in self.faults]
+        return "\n".join(lines)
+
+
+class NetworkError(RouteError):
+    """The road graph cannot serve the points: unsnappable, unreachable or disconnected."""
+
+    exit_code = 4
+
+
+class PlanInvalidError(RouteError):
+    """A plan broke a rule the validator checks; never written to disk."""
+
+    exit_code = 5
+
+
+class Faults:
+    """Collects faults while a file is read, then raises them all at once."""
+
+    def __init__(self) -> None:
+        self.items: list[Fault] = []
+
+    def add(self, file: str, message: str, row: int | None = None, field: str | None = None):
+        self.items.append(Fault(file=file, message=message, row=row, field=field))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise InputError(self.items)

@@ -1,0 +1,159 @@
+"""The plan: routes with their stops, unserved orders with reasons, and where it came from.
+
+`plan.json` is its canonical form (docs/plan-format.md). Times are seconds since local midnight
+of the plan date, distances metres, loads kg and litres, money yuan.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from .errors import Fault, InputError
+
+PLAN_FORMAT = "rural-route-plan"
+PLAN_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Stop:
+    point: str
+    arrival_s: int
+    start_s: int
+    departure_s: int
+    deliver: tuple[str, ...] = ()  # order ids handed over here
+    collect: tuple[str, ...] = ()  # order ids collected here
+    unload: tuple[str, ...] = ()  # order ids unloaded here (at a facility)
+    load_kg: float = 0.0  # on board when leaving
+    load_l: float = 0.0
+
+
+@dataclass(frozen=True)
+class Route:
+    vehicle: str
+    depart_s: int
+    return_s: int
+    distance_m: int
+    cost_yuan: float
+    start_load_kg: float
+    start_load_l: float
+    stops: tuple[Stop, ...]
+
+    @property
+    def duration_s(self) -> int:
+        return self.return_s - self.depart_s
+
+
+@dataclass(frozen=True)
+class Unserved:
+    order: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    county: str
+    adcode: str
+    date: str
+    engine: str
+    seed: int
+    time_limit_s: float
+    iterations: int | None
+    inputs: dict  # name -> {"path": ..., "sha256": ...}; orders also "generated": bool
+    routes: tuple[Route, ...]
+    unserved: tuple[Unserved, ...]
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def cost_yuan(self) -> float:
+        return round(sum(r.cost_yuan for r in self.routes), 2)
+
+    @property
+    def distance_m(self) -> int:
+        return sum(r.distance_m for r in self.routes)
+
+    def summary(self) -> dict:
+        served = sum(len(s.deliver) + len(s.collect) for r in self.routes for s in r.stops)
+        return {
+            "vehicles_used": len(self.routes),
+            "distance_km": round(self.distance_m / 1000, 3),
+            "hours": round(sum(r.duration_s for r in self.routes) / 3600, 3),
+            "cost_yuan": self.cost_yuan,
+            "orders_served": served,
+            "orders_unserved": len(self.unserved),
+        }
+
+    def to_dict(self) -> dict:
+        d = {"format": PLAN_FORMAT, "version": PLAN_VERSION}
+        d.update(asdict(self))
+        d["summary"] = self.summary()
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n"
+
+
+def plan_from_dict(d: dict, source: str = "plan.json") -> Plan:
+    """Read a plan.json document; structural faults (not rule breaches) are input errors."""
+    if d.get("format") != PLAN_FORMAT:
+        raise InputError(
+            Fault(source, f"not a plan file (format is {d.get('format')!r})", field="format")
+        )
+    if d.get("version") != PLAN_VERSION:
+        raise InputError(
+            Fault(
+                source,
+                f"plan version {d.get('version')} is not supported "
+                f"(this tool reads version {PLAN_VERSION})",
+                field="version",
+            )
+        )
+    try:
+        routes = tuple(
+            Route(
+                **{
+                    **r,
+                    "stops": tuple(
+                        Stop(
+                            **{
+                                **s,
+                                "deliver": tuple(s.get("deliver", ())),
+                                "collect": tuple(s.get("collect", ())),
+                                "unload": tuple(s.get("unload", ())),
+                            }
+                        )
+                        for s in r["stops"]
+                    ),
+                }
+            )
+            for r in d["routes"]
+        )
+        unserved = tuple(Unserved(**u) for u in d["unserved"])
+        return Plan(
+            county=d["county"],
+            adcode=d["adcode"],
+            date=d["date"],
+            engine=d["engine"],
+            seed=d["seed"],
+            time_limit_s=d["time_limit_s"],
+            iterations=d["iterations"],
+            inputs=d["inputs"],
+            routes=routes,
+            unserved=unserved,
+            stats=d.get("stats", {}),
+        )
+    except (KeyError, TypeError) as exc:
+        raise InputError(Fault(source, f"malformed plan: {exc}")) from None
+
+
+def read_plan(path) -> Plan:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            d = json.load(fh)
+    except FileNotFoundError:
+        raise InputError(Fault(str(path), "file not found")) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            Fault(str(path), f"not valid JSON ({exc.msg}, line {exc.lineno})")
+        ) from None
+    return plan_from_dict(d, str(path))

@@ -1,0 +1,320 @@
+"""From orders to the nodes a vehicle visits: one visit per service point where possible.
+
+All orders at a point that one vehicle can take form one visit. A point's orders are split only
+where no single vehicle can carry them (capacity, a refrigerated vehicle for part of them,
+windows that do not overlap). Produce bound for a facility is unloaded at a drop node paired
+with its visit. Orders that no vehicle could serve even on a trip of their own are set aside
+here with their reason, before any search.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+from .problem import Problem
+from .schedule import evaluate
+
+# Penalty (yuan) for leaving an order unserved, by priority: far above the cost of any detour,
+# so orders are dropped only when no feasible plan serves them; urgent ones go last.
+PRIORITY_PENALTY_YUAN = {1: 5_000.0, 2: 10_000.0, 3: 20_000.0}
+
+REASONS = (
+    "capacity",
+    "time window",
+    "shift length",
+    "no compatible vehicle",
+    "unreachable",
+    "not placed by the search",
+)
+
+
+@dataclass(frozen=True)
+class Node:
+    point: int
+    group: int  # the physical visit it belongs to (parts of one visit share it)
+    deliver: tuple[int, ...] = ()  # order positions handed over here
+    collect: tuple[int, ...] = ()  # order positions collected here
+    unload: tuple[int, ...] = ()  # order positions unloaded here (at a facility)
+    pair: int = -1  # the drop node of a visit, or the visit of a drop node
+    delivery_g: int = 0
+    delivery_ml: int = 0
+    pickup_g: int = 0
+    pickup_ml: int = 0
+    unload_g: int = 0
+    unload_ml: int = 0
+    parcels: int = 0
+    earliest: int = 0
+    latest: int = 0
+    penalty: float = 0.0  # yuan if left out (visits; 0 for drop nodes)
+    allowed: tuple[int, ...] = ()  # vehicles that may serve it
+
+    @property
+    def orders(self) -> tuple[int, ...]:
+        return self.deliver + self.collect + self.unload
+
+
+@dataclass(frozen=True)
+class NodeModel:
+    problem: Problem
+    nodes: tuple[Node, ...]
+    unservable: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+    def visit_nodes(self) -> list[int]:
+        return [k for k, n in enumerate(self.nodes) if not n.unload]
+
+
+def _visit_nodes(problem: Problem, orders: list[int], group: int) -> list[Node]:
+    """Nodes of one physical visit. Refrigerated and ambient goods are separate nodes, so that
+    when the refrigerated trucks are full a van still takes the ambient part; each node carries
+    produce for at most one facility, with a paired drop node there. First solutions start
+    from the merged visit (`merged_view`); the search splits it only when that pays, and a split
+    costs a second trip to the point and a second fixed service time."""
+    p = problem.orders
+    point = problem.index[p[orders[0]].point]
+    lo = max(problem.window(p[k])[0] for k in orders)
+    hi = min(problem.window(p[k])[1] for k in orders)
+    hub_id = problem.points[problem.hub].id
+    parts: list[list[int]] = []
+    for cold in (True, False):
+        mine = [k for k in orders if p[k].cold_chain == cold]
+        by_dest: dict[str, list[int]] = defaultdict(list)
+        for k in mine:
+            if p[k].kind == "pickup" and p[k].destination != hub_id:
+                by_dest[p[k].destination].append(k)
+        dests = sorted(by_dest, key=lambda d: (-sum(p[k].kg for k in by_dest[d]), d))
+        main = [k for k in mine if p[k].kind == "delivery" or p[k].destination == hub_id]
+        parts += [main + (by_dest[dests[0]] if dests else [])] + [by_dest[d] for d in dests[1:]]
+    nodes: list[Node] = []
+    for part in parts:
+        if not part:
+            continue
+        deliver = tuple(k for k in part if p[k].kind == "delivery")
+        collect = tuple(k for k in part if p[k].kind == "pickup")
+        nodes.append(
+            Node(
+                point=point,
+                group=group,
+                deliver=deliver,
+                collect=collect,
+                delivery_g=sum(problem.grams(p[k]) for k in deliver),
+                delivery_ml=sum(problem.millilitres(p[k]) for k in deliver),
+                pickup_g=sum(problem.grams(p[k]) for k in collect),
+                pickup_ml=sum(problem.millilitres(p[k]) for k in collect),
+                parcels=sum(p[k].parcels for k in part),
+                earliest=lo,
+                latest=hi,
+                penalty=sum(PRIORITY_PENALTY_YUAN[p[k].priority] for k in part),
+            )
+        )
+        away = tuple(k for k in collect if p[k].destination != hub_id)
+        if away:
+            fac = problem.index[p[away[0]].destination]
+            f = problem.points[fac]
+            nodes.append(
+                Node(
+                    point=fac,
+                    group=group,
+                    unload=away,
+                    unload_g=sum(problem.grams(p[k]) for k in away),
+                    unload_ml=sum(problem.millilitres(p[k]) for k in away),
+                    parcels=sum(p[k].parcels for k in away),
+                    earliest=f.opens,
+                    latest=f.closes,
+                )
+            )
+    return nodes
+
+
+def _link(nodes: list[Node], offset: int) -> list[Node]:
+    """Set pair indices (visit <-> its drop) for nodes that will sit at `offset` onwards."""
+    out = list(nodes)
+    for i, n in enumerate(nodes):
+        if n.unload:
+            out[i] = replace(n, pair=offset + i - 1)
+            out[i - 1] = replace(out[i - 1], pair=offset + i)
+    return out
+
+
+def _signature(problem: Problem, v: int) -> tuple:
+    """Vehicles with equal signatures serve exactly the same trips."""
+    x = problem.vehicles[v]
+    return (
+        x.profile.key,
+        x.capacity_kg,
+        x.capacity_l,
+        x.shift_start,
+        x.shift_end,
+        x.max_work_s,
+        x.cold_chain,
+        x.depot,
+    )
+
+
+def _solo(problem: Problem, nodes: list[Node], vehicles) -> tuple[list[int], str | None]:
+    """Vehicles that could serve these nodes on a trip of their own, else the reason none can."""
+    seq = list(range(len(nodes)))
+    linked = tuple(_link(nodes, 0))
+    ok, reasons = [], []
+    verdict: dict[tuple, str | None] = {}
+    for v in vehicles:
+        sig = _signature(problem, v)
+        if sig not in verdict:
+            verdict[sig] = evaluate(problem, linked, v, seq).violation
+        if verdict[sig] is None:
+            ok.append(v)
+        else:
+            reasons.append(verdict[sig])
+    if ok:
+        return ok, None
+    for r in ("unreachable", "capacity", "time window", "shift length"):
+        if r in reasons:
+            return [], r
+    return [], "time window"
+
+
+def build_nodes(problem: Problem) -> NodeModel:
+    orders = problem.orders
+    unservable: dict[int, str] = {}
+    candidates: dict[int, list[int]] = {}
+    for k, o in enumerate(orders):
+        compat = [v for v in range(len(problem.vehicles)) if problem.compatible(v, o)]
+        if not compat:
+            unservable[k] = "no compatible vehicle"
+            continue
+        reach = [
+            v
+            for v in compat
+            if problem.reaches(v, problem.index[o.point])
+            and (o.kind == "delivery" or problem.reaches(v, problem.index[o.destination]))
+        ]
+        if not reach:
+            unservable[k] = "unreachable"
+            continue
+        lo, hi = problem.window(o)
+        if lo > hi:
+            unservable[k] = "time window"
+            continue
+        ok, why = _solo(problem, _visit_nodes(problem, [k], 0), reach)
+        if not ok:
+            unservable[k] = why
+            continue
+        candidates[k] = ok
+
+    by_point: dict[str, list[int]] = defaultdict(list)
+    for k in candidates:
+        by_point[orders[k].point].append(k)
+    nodes: list[Node] = []
+    group = 0
+    for point in sorted(by_point, key=problem.index.__getitem__):
+        ks = sorted(
+            by_point[point], key=lambda k: (not orders[k].cold_chain, -orders[k].kg, orders[k].id)
+        )
+        bins: list[tuple[list[int], list[int]]] = []  # (orders, vehicles able to serve them alone)
+        for k in ks:
+            for b in bins:
+                shared = [v for v in b[1] if v in candidates[k]]
+                if not shared:
+                    continue
+                trial = b[0] + [k]
+                ok, _ = _solo(problem, _visit_nodes(problem, trial, 0), shared)
+                if ok:
+                    b[0].append(k)
+                    b[1][:] = ok
+                    break
+            else:
+                bins.append(([k], list(candidates[k])))
+        for members, vehicles in bins:
+            part = _link(_visit_nodes(problem, members, group), len(nodes))
+            for i, n in enumerate(part):
+                if n.unload:
+                    continue
+                # Each node may go on any vehicle able to serve it (with its drop) alone.
+                own = [n, part[i + 1]] if n.pair >= 0 else [n]
+                ok, _ = _solo(
+                    problem,
+                    [replace(x, pair=-1) for x in own],
+                    [
+                        v
+                        for v in range(len(problem.vehicles))
+                        if all(problem.compatible(v, problem.orders[k]) for k in n.orders)
+                    ],
+                )
+                allowed = tuple(ok or vehicles)
+                part[i] = replace(n, allowed=allowed)
+                if n.pair >= 0:
+                    part[i + 1] = replace(part[i + 1], allowed=allowed)
+            nodes += part
+            group += 1
+    return NodeModel(problem=problem, nodes=tuple(nodes), unservable=MappingProxyType(unservable))
+
+
+def merged_view(nm: NodeModel) -> tuple[tuple[Node, ...], tuple[tuple[int, ...], ...]]:
+    """The node model with each visit's parts merged back into one node where one vehicle can
+    serve them all (a node carries at most one drop, so parts with their own facility drop stay
+    apart). Used to build first solutions that keep visits whole; `expansion[i]` lists the
+    model's nodes that merged node i stands for, in visiting order (a drop stands for itself).
+    The merged node's window closes early enough for the parts it stands for to start in time."""
+    p = nm.problem
+    by_group: dict[int, list[int]] = defaultdict(list)
+    for k, n in enumerate(nm.nodes):
+        by_group[n.group].append(k)
+    out: list[Node] = []
+    expansion: list[tuple[int, ...]] = []
+    for group in sorted(by_group):
+        ks = by_group[group]
+        visits = [k for k in ks if not nm.nodes[k].unload]
+        plain = [k for k in visits if nm.nodes[k].pair < 0]
+        dropped = [k for k in visits if nm.nodes[k].pair >= 0]
+        merged_parts = plain + dropped[:1]
+        merged = None
+        if len(merged_parts) > 1:
+            parts = [nm.nodes[k] for k in merged_parts]
+            last = parts[-1]
+            handling = sum(p.points[x.point].service_per_parcel_s * x.parcels for x in parts[:-1])
+            candidate = replace(
+                last,
+                deliver=sum((x.deliver for x in parts), ()),
+                collect=sum((x.collect for x in parts), ()),
+                **{
+                    f: sum(getattr(x, f) for x in parts)
+                    for f in (
+                        "delivery_g",
+                        "delivery_ml",
+                        "pickup_g",
+                        "pickup_ml",
+                        "parcels",
+                        "penalty",
+                    )
+                },
+                latest=last.latest - handling,
+                pair=-1,
+            )
+            shared = [v for v in parts[0].allowed if all(v in x.allowed for x in parts[1:])]
+            own = [candidate] + ([nm.nodes[last.pair]] if last.pair >= 0 else [])
+            ok, _ = _solo(p, own, shared) if candidate.latest >= candidate.earliest else ([], None)
+            if ok:
+                merged = replace(candidate, allowed=tuple(ok))
+        if merged is None:
+            singles = visits
+        else:
+            singles = [k for k in visits if k not in merged_parts]
+            out.append(merged)
+            expansion.append(tuple(merged_parts))
+            if nm.nodes[merged_parts[-1]].pair >= 0:
+                d = nm.nodes[merged_parts[-1]].pair
+                out[-1] = replace(out[-1], pair=len(out))
+                out.append(replace(nm.nodes[d], pair=len(out) - 1, allowed=merged.allowed))
+                expansion.append((d,))
+        for k in singles:
+            n = nm.nodes[k]
+            if n.pair >= 0:
+                out.append(replace(n, pair=len(out) + 1))
+                expansion.append((k,))
+                out.append(replace(nm.nodes[n.pair], pair=len(out) - 1))
+                expansion.append((n.pair,))
+            else:
+                out.append(n)
+                expansion.append((k,))
+    return tuple(out), tuple(expansion)
