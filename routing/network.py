@@ -20,6 +20,20 @@ from .errors import Fault, InputError, NetworkError
 from .geo import LocalProjection, haversine_m
 
 EDGE_ATTRS = ("length", "highway", "speed_kph", "travel_time")
+# Free-flow speeds per OSM highway class on Chinese rural roads, km/h for generated roads and OSM
+# imports alike (data/README.md).
+ROAD_SPEEDS_KPH = {
+    "motorway": 100.0,
+    "trunk": 70.0,
+    "primary": 60.0,
+    "secondary": 50.0,
+    "tertiary": 40.0,
+    "unclassified": 30.0,
+    "residential": 20.0,
+    "service": 15.0,
+    "track": 15.0,
+}
+
 MAX_SNAP_M = 1000.0  # a service point farther than this from every road node is an error
 
 

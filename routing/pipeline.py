@@ -167,6 +167,36 @@ def inputs_of(day: Day) -> dict:
     return out
 
 
+@dataclass(frozen=True)
+class Solved:
+    routes: tuple[Route, ...]
+    unserved: tuple[Unserved, ...]
+    engine: str
+    stats: dict
+
+
+def solve_problem(
+    problem: Problem,
+    time_limit: float = 30.0,
+    seed: int = 0,
+    iterations: int | None = None,
+    progress: Progress = lambda m: None,
+    on_improve: Callable[[float, float], None] | None = None,
+) -> Solved:
+    """Search, then turn the node sequences into timed, loaded routes with unserved reasons."""
+    nm = build_nodes(problem)
+    progress(
+        f"model: {len(problem.orders)} orders in {len(nm.nodes)} stops to place, "
+        f"{len(nm.unservable)} orders no vehicle can serve"
+    )
+    result = ortools_engine.solve(nm, time_limit, seed, iterations, on_improve)
+    reasons = dict(nm.unservable) | dropped_reasons(nm, result.routes)
+    unserved = tuple(
+        Unserved(order=problem.orders[k].id, reason=reasons[k]) for k in sorted(reasons)
+    )
+    return Solved(build_routes(nm, result.routes), unserved, result.engine, result.stats)
+
+
 def solve_day(
     day: Day,
     time_limit: float = 30.0,
@@ -175,31 +205,24 @@ def solve_day(
     progress: Progress = lambda m: None,
     on_improve: Callable[[float, float], None] | None = None,
 ) -> Plan:
+    """The validated plan of a loaded day; a plan that breaks a rule raises, never returns."""
     p = day.problem
     t = time.perf_counter()
-    nm = build_nodes(p)
-    progress(
-        f"model: {len(p.orders)} orders in {len(nm.nodes)} stops to place, "
-        f"{len(nm.unservable)} orders no vehicle can serve"
-    )
-    result = ortools_engine.solve(nm, time_limit, seed, iterations, on_improve)
+    solved = solve_problem(p, time_limit, seed, iterations, progress, on_improve)
     timings = dict(day.timings)
     timings["solve_s"] = time.perf_counter() - t
-    routes = build_routes(nm, result.routes)
-    reasons = dict(nm.unservable) | dropped_reasons(nm, result.routes)
-    unserved = tuple(Unserved(order=p.orders[k].id, reason=reasons[k]) for k in sorted(reasons))
     plan = Plan(
         county=day.county.slug,
         adcode=str(day.county.meta.get("adcode", "")),
         date=p.date,
-        engine=result.engine,
+        engine=solved.engine,
         seed=seed,
         time_limit_s=time_limit,
         iterations=iterations,
         inputs=inputs_of(day),
-        routes=routes,
-        unserved=unserved,
-        stats={"tool": f"rural-route {__version__}", **result.stats, "timings": timings},
+        routes=solved.routes,
+        unserved=solved.unserved,
+        stats={"tool": f"rural-route {__version__}", **solved.stats, "timings": timings},
     )
     t = time.perf_counter()
     violations = validate(plan, p)

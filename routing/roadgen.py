@@ -21,19 +21,8 @@ from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from .geo import LocalProjection, haversine_m
+from .network import ROAD_SPEEDS_KPH
 
-# Free-flow speeds per OSM highway class on Chinese rural roads, km/h (data/README.md).
-ROAD_SPEEDS_KPH = {
-    "motorway": 100.0,
-    "trunk": 70.0,
-    "primary": 60.0,
-    "secondary": 50.0,
-    "tertiary": 40.0,
-    "unclassified": 30.0,
-    "residential": 20.0,
-    "service": 15.0,
-    "track": 15.0,
-}
 # Lateral bend of a road, as a fraction of its straight length (sine series amplitude).
 _BEND = {
     "trunk": 0.03,

@@ -1,0 +1,136 @@
+"""Tiny named fixtures: hand-made problems small enough to reason about (and brute-force)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from routing.matrices import Matrices
+from routing.model import Order, ServicePoint, Vehicle
+from routing.problem import Problem, build_problem
+
+DAY = "2026-11-29"
+H = 3600
+
+
+def point(
+    pid: str,
+    x_km: float,
+    y_km: float,
+    tier: str = "village",
+    opens: int = 0,
+    closes: int = 24 * H,
+    fixed: int = 0,
+    per_parcel: int = 0,
+) -> ServicePoint:
+    """A point on a flat plane; lon/lat are only labels here (matrices come from x/y)."""
+    return ServicePoint(
+        id=pid,
+        name=pid,
+        name_pinyin=pid,
+        tier=tier,
+        town="",
+        lon=x_km,
+        lat=y_km,
+        located="generated",
+        opens=opens,
+        closes=closes,
+        service_fixed_s=fixed,
+        service_per_parcel_s=per_parcel,
+    )
+
+
+def vehicle(
+    vid: str,
+    kg: float = 100.0,
+    litres: float = 1000.0,
+    start: int = 0,
+    end: int = 24 * H,
+    max_hours: float = 24.0,
+    fixed: float = 10.0,
+    per_km: float = 1.0,
+    per_hour: float = 0.0,
+    cold: bool = False,
+    speed: float = 36.0,
+    banned: frozenset = frozenset(),
+) -> Vehicle:
+    return Vehicle(
+        id=vid,
+        type="test",
+        capacity_kg=kg,
+        capacity_l=litres,
+        shift_start=start,
+        shift_end=end,
+        max_work_s=int(max_hours * H),
+        fixed_cost=fixed,
+        cost_per_km=per_km,
+        cost_per_hour=per_hour,
+        banned_roads=banned,
+        cold_chain=cold,
+        depot="HUB",
+        max_speed_kph=speed,
+    )
+
+
+def order(
+    oid: str,
+    at: str,
+    kind: str = "delivery",
+    kg: float = 10.0,
+    litres: float = 0.0,
+    parcels: int = 1,
+    earliest: int = 0,
+    latest: int = 24 * H,
+    cold: bool = False,
+    priority: int = 1,
+    destination: str | None = None,
+) -> Order:
+    dest = "" if kind == "delivery" else (destination or "HUB")
+    return Order(
+        id=oid,
+        date=DAY,
+        courier="ZTO",
+        point=at,
+        kind=kind,
+        destination=dest,
+        parcels=parcels,
+        kg=kg,
+        litres=litres,
+        earliest=earliest,
+        latest=latest,
+        cold_chain=cold,
+        priority=priority,
+        goods="test",
+    )
+
+
+def make_problem(
+    points: list[ServicePoint],
+    vehicles: list[Vehicle],
+    orders: list[Order],
+    unreachable: dict[str, set[str]] | None = None,
+) -> Problem:
+    """Euclidean distances between the points' (lon, lat) read as km; each vehicle profile
+    drives at its max speed. `unreachable` maps a profile key to point ids it cannot reach."""
+    xy = np.array([[p.lon, p.lat] for p in points]) * 1000.0
+    dist = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
+    mats = {}
+    for v in vehicles:
+        key = v.profile.key
+        t = dist / (v.max_speed_kph / 3.6)
+        d = dist.copy()
+        for pid in (unreachable or {}).get(key, set()):
+            k = [p.id for p in points].index(pid)
+            for m in (t, d):
+                m[k, :] = np.inf
+                m[:, k] = np.inf
+                m[k, k] = 0.0
+        mats[key] = Matrices(key, t, d)
+    return build_problem("test", DAY, tuple(points), tuple(vehicles), tuple(orders), mats)
+
+
+@pytest.fixture
+def line_problem() -> Problem:
+    """Hub at 0, villages A, B, C at 1, 2, 3 km east; one 100 kg vehicle; one delivery each."""
+    pts = [point("HUB", 0, 0, tier="hub"), point("A", 1, 0), point("B", 2, 0), point("C", 3, 0)]
+    return make_problem(pts, [vehicle("V1")], [order(f"o{p}", p) for p in "ABC"])
