@@ -222,6 +222,8 @@ def read_orders(path: Path, county: County, day: dt.date | None = None) -> tuple
     rows = read_table(path, ORDER_COLUMNS, faults)
     check_unique(rows, "order_id", name, faults)
     points = {p.id: p for p in county.points}
+    max_kg = max(v.capacity_kg for v in county.fleet)
+    max_l = max(v.capacity_l for v in county.fleet)
     for r in rows:
         bad = r["_bad"]
         k = r["_row"]
@@ -279,6 +281,15 @@ def read_orders(path: Path, county: County, day: dt.date | None = None) -> tuple
                 row=k,
                 field="kg",
             )
+        for field, cap, unit in (("kg", max_kg, "kg"), ("litres", max_l, "L")):
+            if field not in bad and r[field] > cap:
+                faults.add(
+                    name,
+                    f"{r[field]:g} {unit} is more than any vehicle carries "
+                    f"(largest {cap:g} {unit})",
+                    row=k,
+                    field=field,
+                )
         if day is not None and "date" not in bad and r["date"] != day.isoformat():
             faults.add(
                 name,

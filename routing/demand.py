@@ -47,6 +47,7 @@ CRATE = {
     "vegetables": (15.0, 30.0),
 }  # kg and litres per crate or box
 LOT_KG = 100.0  # growers call for a collection once about this much is ready
+MAX_ORDER_KG = 500.0  # larger harvests are booked as several orders (one per pallet load)
 PICKUP_WEEKDAY_FACTOR = (1.0, 1.0, 1.0, 1.0, 1.0, 0.9, 0.7)
 
 
@@ -222,26 +223,28 @@ def generate_orders(
             else:
                 continue
             crate_kg, crate_l = CRATE[crop]
-            crates = max(1, math.ceil(kg / crate_kg))
-            kg = round(crates * crate_kg * float(rng.uniform(0.9, 1.0)), 1)
             cold = bool(rng.random() < COLD_SHARE[crop])
             dest = facility["COLD"] if cold else facility[DESTINATION[crop]]
             if dest not in by_id:
                 dest = hub
             ready = 9 * 3600 if crop in ("apples", "kiwifruit", "vegetables") else p.opens
             latest = 17 * 3600 if cold else 18 * 3600
-            add(
-                p,
-                courier=_courier(rng),
-                kind="pickup",
-                destination=dest,
-                goods=crop,
-                parcels=crates,
-                kg=kg,
-                litres=round(crates * crate_l, 1),
-                earliest=max(p.opens, ready),
-                latest=min(p.closes, latest),
-                cold_chain=cold,
-                priority=3 if cold else 1,
-            )
+            crates_total = max(1, math.ceil(kg / crate_kg))
+            lots = math.ceil(crates_total * crate_kg / MAX_ORDER_KG)  # big harvests: several orders
+            for lot in range(lots):
+                crates = crates_total // lots + (lot < crates_total % lots)
+                add(
+                    p,
+                    courier=_courier(rng),
+                    kind="pickup",
+                    destination=dest,
+                    goods=crop,
+                    parcels=crates,
+                    kg=round(crates * crate_kg * float(rng.uniform(0.9, 1.0)), 1),
+                    litres=round(crates * crate_l, 1),
+                    earliest=max(p.opens, ready),
+                    latest=min(p.closes, latest),
+                    cold_chain=cold,
+                    priority=3 if cold else 1,
+                )
     return orders

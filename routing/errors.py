@@ -78,5 +78,6 @@ class Faults:
         return bool(self.items)
 
     def raise_if_any(self) -> None:
+        """Raise every fault at once, in file and row order."""
         if self.items:
-            raise InputError(self.items)
+            raise InputError(sorted(self.items, key=lambda f: (f.file, f.row or 0)))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -134,3 +137,24 @@ def line_problem() -> Problem:
     """Hub at 0, villages A, B, C at 1, 2, 3 km east; one 100 kg vehicle; one delivery each."""
     pts = [point("HUB", 0, 0, tier="hub"), point("A", 1, 0), point("B", 2, 0), point("C", 3, 0)]
     return make_problem(pts, [vehicle("V1")], [order(f"o{p}", p) for p in "ABC"])
+
+
+REPO = Path(__file__).resolve().parent.parent
+WUGONG = REPO / "data" / "wugong"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_dir(tmp_path_factory):
+    """One matrix/graph cache for the whole run, never the user's own."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ROUTE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    yield
+    mp.undo()
+
+
+@pytest.fixture
+def wugong_copy(tmp_path):
+    """A private copy of the Wugong dataset (data dir = tmp_path / 'data')."""
+    dest = tmp_path / "data" / "wugong"
+    shutil.copytree(WUGONG, dest, ignore=shutil.ignore_patterns("orders"))
+    return dest

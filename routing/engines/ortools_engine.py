@@ -199,7 +199,7 @@ def solve(
         # Parts of visits the merged model left out are cheap to place on the stricter model.
         split = _Model(p, nm.nodes, exact=False, perm=order(len(nm.nodes)))
         watch(split)
-        params = _params(time_limit * FIRST_SOLUTION_SHARE, first=False, iterations=None)
+        params = _params(time_limit * FIRST_SOLUTION_SHARE, first=False, iterations=iterations)
         params.local_search_metaheuristic = (
             routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
         )

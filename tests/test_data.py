@@ -1,0 +1,229 @@
+"""The county datasets: reproducible builds, real geography, a usable generated network and a
+demand model that follows the calendar."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import filecmp
+import json
+
+import numpy as np
+import osmnx as ox
+import pytest
+import shapely
+from shapely.geometry import Point, shape
+
+from routing.admin import default_raw_dir, read_county, resolve_county
+from routing.county import load_county
+from routing.county_build import build_county
+from routing.demand import generate_orders, harvest_share
+from routing.geo import gcj02_to_wgs84, wgs84_to_gcj02
+from routing.matrices import profile_matrices
+from routing.network import check_connected, circuity, read_road_arrays, snap
+
+from .conftest import WUGONG
+
+BUILT_FILES = (
+    "points.csv",
+    "fleet.csv",
+    "demand.csv",
+    "boundary.geojson",
+    "towns.geojson",
+    "county.json",
+    "roads.graphml",
+)
+
+
+@pytest.fixture(scope="module")
+def wugong_build(tmp_path_factory):
+    """`route data build wugong` run twice into fresh folders."""
+    out = []
+    for k in range(2):
+        d = tmp_path_factory.mktemp(f"build{k}")
+        build_county("wugong", default_raw_dir(), d)
+        out.append(d / "wugong")
+    return out
+
+
+def test_build_is_reproducible_and_equals_the_committed_data(wugong_build):
+    first, second = wugong_build
+    for name in BUILT_FILES:
+        assert filecmp.cmp(first / name, second / name, shallow=False), name
+        assert filecmp.cmp(first / name, WUGONG / name, shallow=False), name
+
+
+def test_other_county_by_name_lixian(tmp_path):
+    assert resolve_county("lixian", default_raw_dir()) == "621226"
+    report = build_county("lixian", default_raw_dir(), tmp_path)
+    meta = report.meta
+    assert (meta["adcode"], meta["name"], meta["counts"]["villages"]) == ("621226", "礼县", 579)
+    county = load_county("lixian", tmp_path)
+    assert sum(p.tier == "township" for p in county.points) == 29
+    arrays = read_road_arrays(county.graph_path)
+    ids = [p.id for p in county.points]
+    nodes, dist = snap(
+        arrays,
+        ids,
+        np.array([p.lon for p in county.points]),
+        np.array([p.lat for p in county.points]),
+    )
+    check_connected(arrays, ids, nodes, ids.index(county.hub.id))
+    assert dist.max() < 1.0
+    assert 1.2 <= meta["road_network"]["circuity"]["ratio_of_sums"] <= 1.4
+
+
+def test_every_village_level_unit_is_a_service_point_under_its_real_name():
+    admin = read_county("610431", default_raw_dir())
+    points = {p.id: p for p in load_county("wugong").points}
+    assert len(admin.villages) == 196
+    for v in admin.villages:
+        p = points[v.code]
+        assert p.tier == "village"
+        assert p.name == v.name.replace("村委会", "村").replace("社区居委会", "社区")
+        assert p.town == v.parent
+    assert sum(p.tier == "township" for p in points.values()) == 8
+    assert points["610431001201"].name_pinyin == "Tiangui Cun"
+    assert points["610431105000"].name_pinyin == "Changning Zhen"
+
+
+def test_source_positions_are_kept_and_generated_ones_sit_in_their_town():
+    admin = read_county("610431", default_raw_dir())
+    source = {u.code: (u.lon, u.lat) for u in admin.towns + admin.villages if u.lon is not None}
+    towns = {
+        f["properties"]["town"]: shape(f["geometry"])
+        for f in json.loads((WUGONG / "towns.geojson").read_text(encoding="utf-8"))["features"]
+    }
+    county = load_county("wugong")
+    for p in county.points:
+        if p.id in source:
+            assert p.located == "source"
+            assert (p.lon, p.lat) == pytest.approx(source[p.id], abs=1e-6)
+        elif p.tier == "village":
+            assert p.located == "generated"
+            assert towns[p.town].buffer(1e-6).contains(Point(p.lon, p.lat)), p.id
+        assert county.boundary.contains(Point(p.lon, p.lat))
+    assert sum(p.located == "source" for p in county.points) == 18
+
+
+def test_gcj02_conversion_matches_reference_pairs():
+    # WGS-84 values of the county seat and 梅花村 from the shared derived file (standard inverse).
+    lon, lat = gcj02_to_wgs84([108.200398, 108.250784], [34.260203, 34.218063])
+    assert lon == pytest.approx([108.195674, 108.246135], abs=2e-6)
+    assert lat == pytest.approx([34.261603, 34.219529], abs=2e-6)
+    back = wgs84_to_gcj02(lon, lat)
+    assert back[0] == pytest.approx([108.200398, 108.250784], abs=1e-8)
+
+
+def test_all_points_reachable_both_ways_for_every_vehicle_profile_that_may_go_there():
+    county = load_county("wugong")
+    arrays = read_road_arrays(county.graph_path)
+    ids = [p.id for p in county.points]
+    lon = np.array([p.lon for p in county.points])
+    lat = np.array([p.lat for p in county.points])
+    nodes, _ = snap(arrays, ids, lon, lat)
+    check_connected(arrays, ids, nodes, ids.index(county.hub.id))
+    hub = ids.index(county.hub.id)
+    van = next(v for v in county.fleet if not v.banned_roads).profile
+    m = profile_matrices(arrays, nodes, van)
+    assert np.isfinite(m.time_s[hub]).all() and np.isfinite(m.time_s[:, hub]).all()
+    truck = next(v for v in county.fleet if "track" in v.banned_roads).profile
+    t = profile_matrices(arrays, nodes, truck)
+    cut = [ids[k] for k in np.flatnonzero(~np.isfinite(t.time_s[hub]))]
+    assert 0 < len(cut) < 30  # narrow-lane villages only vans reach
+    assert all(county.points[ids.index(i)].tier == "village" for i in cut)
+
+
+def test_network_is_generated_county_sized_and_circuity_in_range():
+    meta = json.loads((WUGONG / "county.json").read_text(encoding="utf-8"))
+    net = meta["road_network"]
+    assert net["generated"] is True and "GENERATED" in net["note"]
+    assert net["nodes"] > 3000
+    assert set(net["km_by_class"]) >= {"trunk", "secondary", "tertiary", "unclassified"}
+    county = load_county("wugong")
+    arrays = read_road_arrays(county.graph_path)
+    c = circuity(
+        arrays, np.array([p.lon for p in county.points]), np.array([p.lat for p in county.points])
+    )
+    assert 1.2 <= c["ratio_of_sums"] <= 1.4
+    assert c["ratio_of_sums"] == pytest.approx(net["circuity"]["ratio_of_sums"], abs=1e-4)
+    g = ox.load_graphml(WUGONG / "roads.graphml")
+    assert g.graph["generated"] == "true"
+    assert "not a real road network" in g.graph["source"]
+
+
+def test_fleet_is_thirty_vehicles_for_five_million_yuan():
+    with (WUGONG / "fleet.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 30
+    assert 4_900_000 <= sum(float(r["purchase_price_yuan"]) for r in rows) <= 5_000_000
+    assert {r["type"] for r in rows} == {"van", "truck42", "reefer42"}
+    assert sum(r["cold_chain"] == "true" for r in rows) == 6
+
+
+def test_order_generator_is_deterministic_per_county_date_and_seed():
+    county = load_county("wugong")
+    profiles = county.demand_rows()
+    day = dt.date(2026, 10, 14)
+    a = generate_orders(day, county.points, profiles, "610431", 1)
+    b = generate_orders(day, county.points, profiles, "610431", 1)
+    c = generate_orders(day, county.points, profiles, "610431", 2)
+    d = generate_orders(dt.date(2026, 10, 15), county.points, profiles, "610431", 1)
+    assert a == b
+    assert a != c and a != d
+
+
+def _pickup_kg(county, profiles, year, month):
+    day = dt.date(year, month, 1)
+    total = 0.0
+    while day.month == month:
+        total += sum(
+            o.kg
+            for o in generate_orders(day, county.points, profiles, "610431", 1)
+            if o.kind == "pickup"
+        )
+        day += dt.timedelta(days=1)
+    return total
+
+
+def test_october_pickups_are_far_above_march():
+    county = load_county("wugong")
+    profiles = county.demand_rows()
+    october = _pickup_kg(county, profiles, 2026, 10)
+    march = _pickup_kg(county, profiles, 2026, 3)
+    assert october > 4 * march
+    assert 300_000 < october < 700_000  # about 0.5 kt of produce in the harvest month
+
+
+def test_november_peak_and_weekday_effects_on_deliveries():
+    county = load_county("wugong")
+    profiles = county.demand_rows()
+
+    def parcels(day):
+        return sum(
+            o.parcels
+            for o in generate_orders(day, county.points, profiles, "610431", 1)
+            if o.kind == "delivery"
+        )
+
+    assert parcels(dt.date(2026, 11, 16)) > 1.8 * parcels(dt.date(2026, 11, 2))
+    assert parcels(dt.date(2026, 9, 7)) > parcels(dt.date(2026, 9, 6))  # Monday over Sunday
+
+
+def test_harvest_calendar_shares_sum_to_one_per_year():
+    for crop in ("apples", "kiwifruit", "vegetables", "noodles"):
+        total = sum(
+            harvest_share(crop, dt.date(2025, 1, 1) + dt.timedelta(days=k)) for k in range(365)
+        )
+        assert total == pytest.approx(1.0, abs=1e-9)
+
+
+def test_repository_data_stays_light():
+    size = sum(p.stat().st_size for p in (WUGONG.parent).rglob("*") if p.is_file())
+    assert size < 10_000_000
+
+
+def test_boundary_geojson_is_the_converted_source_polygon():
+    admin = read_county("610431", default_raw_dir())
+    county = load_county("wugong")
+    assert shapely.equals_exact(county.boundary, admin.boundary, tolerance=1e-6)

@@ -1,0 +1,119 @@
+"""`route plan` and `route check` end to end on the default county."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from click.testing import CliRunner
+
+from cli import main
+from routing.pipeline import load_day, solve_day
+
+
+def test_plan_then_check_on_wugong(wugong_copy, tmp_path):
+    out = tmp_path / "plan"
+    runner = CliRunner()
+    result = runner.invoke(
+        main,
+        [
+            "plan",
+            "--date",
+            "2026-11-29",
+            "--time-limit",
+            "3",
+            "--data-dir",
+            str(wugong_copy.parent),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "using 1024 generated demo orders (seed 1)" in result.stderr
+    assert "orders: 1024 served, 0 unserved" in result.stdout
+    doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert (doc["format"], doc["version"], doc["county"], doc["date"]) == (
+        "rural-route-plan",
+        1,
+        "wugong",
+        "2026-11-29",
+    )
+    assert doc["inputs"]["orders"] == {
+        **doc["inputs"]["orders"],
+        "generated": True,
+        "path": "orders.csv",
+    }
+    with (out / "routes.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    stops = [r for r in rows if r["stop_id"] != "610431-HUB"]
+    assert len(stops) == sum(len(r["stops"]) for r in doc["routes"])
+    assert {r["vehicle"] for r in rows} == {r["vehicle"] for r in doc["routes"]}
+
+    check = runner.invoke(main, ["check", str(out / "plan.json")])
+    assert check.exit_code == 0, check.output
+    assert check.stdout.rstrip().endswith(f"cost {doc['summary']['cost_yuan']:.2f} yuan)")
+
+
+def test_check_reports_a_tampered_plan(wugong_copy, tmp_path):
+    out = tmp_path / "plan"
+    runner = CliRunner()
+    assert (
+        runner.invoke(
+            main,
+            [
+                "plan",
+                "--date",
+                "2026-11-29",
+                "--time-limit",
+                "2",
+                "--quiet",
+                "--data-dir",
+                str(wugong_copy.parent),
+                "--out",
+                str(out),
+            ],
+        ).exit_code
+        == 0
+    )
+    doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    route = doc["routes"][0]
+    moved = route["stops"][0]["deliver"].pop()
+    doc["routes"][1]["stops"][0]["deliver"].append(moved)
+    (out / "plan.json").write_text(json.dumps(doc), encoding="utf-8")
+    result = runner.invoke(main, ["check", str(out / "plan.json"), "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    rules = {v["rule"] for v in report["violations"]}
+    assert report["ok"] is False
+    assert {"order", "load"} <= rules
+
+
+def test_json_output_for_scripts(wugong_copy, tmp_path):
+    result = CliRunner().invoke(
+        main,
+        [
+            "plan",
+            "--date",
+            "2026-11-29",
+            "--time-limit",
+            "2",
+            "--json",
+            "--data-dir",
+            str(wugong_copy.parent),
+            "--out",
+            str(tmp_path / "p"),
+        ],
+    )
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["summary"]["orders_served"] == 1024
+    assert len(doc["routes"]) == doc["summary"]["vehicles_used"]
+    assert result.stderr == ""
+
+
+def test_same_seed_and_iteration_budget_give_the_same_plan(wugong_copy):
+    day = load_day("wugong", "2026-11-29", wugong_copy.parent)
+    a = solve_day(day, time_limit=120, seed=3, iterations=40)
+    b = solve_day(day, time_limit=120, seed=3, iterations=40)
+    assert a.routes == b.routes
+    assert a.cost_yuan == b.cost_yuan
