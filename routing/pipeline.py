@@ -222,7 +222,16 @@ def solve_day(
         inputs=inputs_of(day),
         routes=solved.routes,
         unserved=solved.unserved,
-        stats={"tool": f"rural-route {__version__}", **solved.stats, "timings": timings},
+        stats={
+            "tool": f"rural-route {__version__}",
+            **solved.stats,
+            "timings": timings,
+            "snap_m": {
+                "max": round(float(day.snap_m.max()), 1),
+                "mean": round(float(day.snap_m.mean()), 1),
+                "farthest": p.points[int(day.snap_m.argmax())].id,
+            },
+        },
     )
     t = time.perf_counter()
     violations = validate(plan, p)

@@ -117,3 +117,36 @@ def test_same_seed_and_iteration_budget_give_the_same_plan(wugong_copy):
     b = solve_day(day, time_limit=120, seed=3, iterations=40)
     assert a.routes == b.routes
     assert a.cost_yuan == b.cost_yuan
+
+
+def test_orders_import_then_plan_uses_the_file(wugong_copy, tmp_path):
+    from .conftest import REPO
+
+    runner = CliRunner()
+    data_dir = str(wugong_copy.parent)
+    imported = runner.invoke(main, ["orders", "import", str(REPO / "tests/data/orders_ok.csv"),
+                                    "--data-dir", data_dir])
+    assert imported.exit_code == 0, imported.output
+    stored = wugong_copy / "orders" / "2026-11-29.csv"
+    assert imported.stdout.strip() == f"2026-11-29: 2 orders -> {stored}"
+    result = runner.invoke(main, ["plan", "--date", "2026-11-29", "--time-limit", "1", "--json",
+                                  "--data-dir", data_dir, "--out", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["summary"]["orders_served"] == 2
+    plan = json.loads((tmp_path / "p" / "plan.json").read_text(encoding="utf-8"))
+    assert plan["inputs"]["orders"]["path"] == str(stored)
+    assert not (tmp_path / "p" / "orders.csv").exists()
+    stops = [s for r in plan["routes"] for s in r["stops"]]
+    assert any(s["unload"] == ["o2"] and s["point"] == "610431-PARK" for s in stops)
+
+
+def test_orders_generate_writes_the_demo_day(wugong_copy):
+    result = CliRunner().invoke(main, ["orders", "generate", "--date", "2026-10-14",
+                                       "--data-dir", str(wugong_copy.parent)])
+    assert result.exit_code == 0, result.output
+    path = wugong_copy / "orders" / "2026-10-14.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("order_id,date,courier,point_id,kind,")
+    assert result.stdout.startswith(f"{path}: {len(lines) - 1} orders")
+    assert sum(",pickup," in line for line in lines) > 100  # harvest season
