@@ -16,9 +16,11 @@ from types import MappingProxyType
 from .problem import Problem
 from .schedule import evaluate
 
-# Penalty (yuan) for leaving an order unserved, by priority: far above the cost of any detour,
-# so orders are dropped only when no feasible plan serves them; urgent ones go last.
-PRIORITY_PENALTY_YUAN = {1: 5_000.0, 2: 10_000.0, 3: 20_000.0}
+# Penalty for leaving an order unserved, by priority: a multiple of what serving it could cost
+# at most (see `_serve_bound`), so an order is dropped only when no feasible plan serves it,
+# and urgent ones go last.
+PRIORITY_WEIGHT = {1: 1.0, 2: 2.0, 3: 4.0}
+PENALTY_FLOOR_YUAN = 5_000.0
 
 REASONS = (
     "capacity",
@@ -105,7 +107,9 @@ def _visit_nodes(problem: Problem, orders: list[int], group: int) -> list[Node]:
                 parcels=sum(p[k].parcels for k in part),
                 earliest=lo,
                 latest=hi,
-                penalty=sum(PRIORITY_PENALTY_YUAN[p[k].priority] for k in part),
+                penalty=sum(
+                    PRIORITY_WEIGHT[p[k].priority] * _serve_bound(problem, k) for k in part
+                ),
             )
         )
         away = tuple(k for k in collect if p[k].destination != hub_id)
@@ -125,6 +129,26 @@ def _visit_nodes(problem: Problem, orders: list[int], group: int) -> list[Node]:
                 )
             )
     return nodes
+
+
+def _serve_bound(problem: Problem, k: int) -> float:
+    """More than serving order k can ever add to a plan's cost: a vehicle of its own, a round
+    trip to its point and its destination, and a whole horizon of driver time (detours are
+    shorter than round trips on shortest-path matrices)."""
+    o = problem.orders[k]
+    stops = [problem.index[o.point]] + ([problem.index[o.destination]] if o.destination else [])
+    worst = 0.0
+    horizon = max(v.shift_end for v in problem.vehicles)
+    for v, veh in enumerate(problem.vehicles):
+        d = problem.depot(v)
+        metres = sum(problem.travel_m(v, d, q) + problem.travel_m(v, q, d) for q in stops)
+        worst = max(
+            worst,
+            veh.fixed_cost
+            + veh.cost_per_km * min(metres, 1e9) / 1000
+            + veh.cost_per_hour * horizon / 3600,
+        )
+    return PENALTY_FLOOR_YUAN + 2.0 * worst
 
 
 def _link(nodes: list[Node], offset: int) -> list[Node]:

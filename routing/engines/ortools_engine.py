@@ -23,7 +23,6 @@ from ..visits import Node, NodeModel, merged_view
 from . import EngineResult
 
 MICRO = 1_000_000  # objective units per yuan
-DAY_S = 86_400
 FIRST_SOLUTION_SHARE = 0.2  # of the time limit, at most, for the first solution
 
 
@@ -35,6 +34,9 @@ class _Model:
         self.perm = perm
         n_veh = len(p.vehicles)
         nodes = [all_nodes[k] for k in perm]
+        # Time runs from midnight to the last moment anything may happen (a day, or a
+        # benchmark's scaled horizon).
+        horizon = max([v.shift_end for v in p.vehicles] + [q.closes for q in p.points])
         hub = p.depot(0)
         loc = np.array([hub] + [n.point for n in nodes])
         self.manager = pywrapcp.RoutingIndexManager(len(loc), n_veh, 0)
@@ -51,7 +53,7 @@ class _Model:
             key = veh.profile.key
             if key not in time_cb:
                 t = p.time_s[key][np.ix_(loc, loc)] + per_parcel[:, None] + setup
-                time_cb[key] = r.RegisterTransitMatrix(np.minimum(t, 10 * DAY_S).tolist())
+                time_cb[key] = r.RegisterTransitMatrix(np.minimum(t, 2 * horizon + 1).tolist())
             ckey = (key, veh.cost_per_km)
             if ckey not in cost_cb:
                 d = p.dist_m[key][np.ix_(loc, loc)]
@@ -62,7 +64,7 @@ class _Model:
             r.SetFixedCostOfVehicle(int(round(veh.fixed_cost * MICRO)), v)
 
         r.AddDimensionWithVehicleTransits(
-            [time_cb[veh.profile.key] for veh in p.vehicles], DAY_S, DAY_S, False, "time"
+            [time_cb[veh.profile.key] for veh in p.vehicles], horizon, horizon, False, "time"
         )
         self.time = tdim = r.GetDimensionOrDie("time")
         for i, n in enumerate(nodes, start=1):
