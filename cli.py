@@ -17,8 +17,6 @@ import click
 
 from routing.errors import RouteError
 
-EXAMPLES = "\b\nExample:\n  "
-
 
 def _fail_cleanly(fn):
     """Library errors become 'error: ...' on stderr and their exit code: no traceback."""
@@ -252,9 +250,8 @@ def network_import(file, county, data_dir):
     Example:
       route network import shaanxi-latest.osm.pbf --county wugong
     """
-    from routing.osm_import import import_network
-
     from routing.county import default_data_dir, find_county_dir
+    from routing.osm_import import import_network
 
     cdir = find_county_dir(data_dir or default_data_dir(), county)
     report = import_network(file, cdir, _say(False))

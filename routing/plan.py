@@ -13,6 +13,14 @@ from .errors import Fault, InputError
 
 PLAN_FORMAT = "rural-route-plan"
 PLAN_VERSION = 1
+UNSERVED_REASONS = (
+    "capacity",
+    "time window",
+    "shift length",
+    "no compatible vehicle",
+    "unreachable",
+    "not placed by the search",
+)
 
 
 @dataclass(frozen=True)

@@ -10,21 +10,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .plan import Plan
+from .plan import UNSERVED_REASONS, Plan
 from .problem import UNREACHABLE, Problem
 from .units import format_hhmmss
 
 TIME_TOLERANCE_S = 1
 LOAD_TOLERANCE = 0.001  # kg or litres, for rounding in plan.json
 COST_TOLERANCE_YUAN = 0.01
-REASONS = {
-    "capacity",
-    "time window",
-    "shift length",
-    "no compatible vehicle",
-    "unreachable",
-    "not placed by the search",
-}
 
 
 @dataclass(frozen=True)
@@ -64,7 +56,7 @@ def validate(plan: Plan, problem: Problem) -> list[Violation]:
         seen[u.order] += 1
         if u.order not in orders:
             out.append(Violation("order", f"unserved order '{u.order}' is not an order of the day"))
-        if u.reason not in REASONS:
+        if u.reason not in UNSERVED_REASONS:
             out.append(Violation("order", f"order '{u.order}' has unknown reason '{u.reason}'"))
     for oid in orders:
         if seen[oid] == 0:

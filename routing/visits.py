@@ -22,15 +22,6 @@ from .schedule import evaluate
 PRIORITY_WEIGHT = {1: 1.0, 2: 2.0, 3: 4.0}
 PENALTY_FLOOR_YUAN = 5_000.0
 
-REASONS = (
-    "capacity",
-    "time window",
-    "shift length",
-    "no compatible vehicle",
-    "unreachable",
-    "not placed by the search",
-)
-
 
 @dataclass(frozen=True)
 class Node:
@@ -62,9 +53,6 @@ class NodeModel:
     problem: Problem
     nodes: tuple[Node, ...]
     unservable: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
-
-    def visit_nodes(self) -> list[int]:
-        return [k for k, n in enumerate(self.nodes) if not n.unload]
 
 
 def _visit_nodes(problem: Problem, orders: list[int], group: int) -> list[Node]:
