@@ -84,6 +84,13 @@ def main():
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Search seed.")
 @click.option(
+    "--engine",
+    type=click.Choice(["auto", "ortools", "pyvrp"]),
+    default="auto",
+    show_default=True,
+    help="auto: PyVRP and OR-Tools side by side on the machine's cores, best plan kept.",
+)
+@click.option(
     "--iterations",
     type=click.IntRange(min=1),
     default=None,
@@ -107,7 +114,7 @@ def main():
 @data_dir_option
 @_fail_cleanly
 def plan_cmd(
-    date, county, time_limit, seed, iterations, orders_file, out, quiet, as_json, data_dir
+    date, county, time_limit, seed, engine, iterations, orders_file, out, quiet, as_json, data_dir
 ):
     """Plan the day's routes for the whole fleet and write plan.json and routes.csv.
 
@@ -129,7 +136,7 @@ def plan_cmd(
             last[0] = max(elapsed, 1e-9)
             say(f"search {elapsed:5.1f} s  best {cost:,.2f}")
 
-    plan = solve_day(day, time_limit, seed, iterations, say, improved)
+    plan = solve_day(day, time_limit, seed, iterations, say, improved, engine)
     out_dir = out or Path("plans") / day.county.slug / date
     t = time.perf_counter()
     plan = write_plan(plan, day.problem, out_dir)

@@ -59,6 +59,12 @@ class NetworkError(RouteError):
     exit_code = 4
 
 
+class EngineError(RouteError):
+    """The chosen search engine cannot model this problem (use another engine)."""
+
+    exit_code = 2
+
+
 class PlanInvalidError(RouteError):
     """A plan broke a rule the validator checks; never written to disk."""
 

@@ -18,12 +18,13 @@ from . import __version__
 from .county import County, load_county, read_orders
 from .demand import generate_orders
 from .diagnose import dropped_reasons
-from .engines import ortools_engine
+from .engines import portfolio
 from .errors import Fault, InputError, PlanInvalidError
 from .matrices import default_cache_dir, matrices_for
 from .network import check_connected, file_sha256, read_road_arrays, snap
 from .plan import Plan, Route, Stop, Unserved, read_plan
 from .problem import GRAMS_PER_KG, ML_PER_L, Problem, build_problem
+from .repair import place_leftovers
 from .schedule import evaluate
 from .units import parse_date
 from .validate import validate
@@ -182,6 +183,7 @@ def solve_problem(
     iterations: int | None = None,
     progress: Progress = lambda m: None,
     on_improve: Callable[[float, float], None] | None = None,
+    engine: str = "auto",
 ) -> Solved:
     """Search, then turn the node sequences into timed, loaded routes with unserved reasons."""
     nm = build_nodes(problem)
@@ -189,12 +191,13 @@ def solve_problem(
         f"model: {len(problem.orders)} orders in {len(nm.nodes)} stops to place, "
         f"{len(nm.unservable)} orders no vehicle can serve"
     )
-    result = ortools_engine.solve(nm, time_limit, seed, iterations, on_improve)
-    reasons = dict(nm.unservable) | dropped_reasons(nm, result.routes)
+    result = portfolio.solve(nm, time_limit, seed, iterations, on_improve, engine)
+    nm, routes = place_leftovers(nm, result.routes)
+    reasons = dict(nm.unservable) | dropped_reasons(nm, routes)
     unserved = tuple(
         Unserved(order=problem.orders[k].id, reason=reasons[k]) for k in sorted(reasons)
     )
-    return Solved(build_routes(nm, result.routes), unserved, result.engine, result.stats)
+    return Solved(build_routes(nm, routes), unserved, result.engine, result.stats)
 
 
 def solve_day(
@@ -204,11 +207,12 @@ def solve_day(
     iterations: int | None = None,
     progress: Progress = lambda m: None,
     on_improve: Callable[[float, float], None] | None = None,
+    engine: str = "auto",
 ) -> Plan:
     """The validated plan of a loaded day; a plan that breaks a rule raises, never returns."""
     p = day.problem
     t = time.perf_counter()
-    solved = solve_problem(p, time_limit, seed, iterations, progress, on_improve)
+    solved = solve_problem(p, time_limit, seed, iterations, progress, on_improve, engine)
     timings = dict(day.timings)
     timings["solve_s"] = time.perf_counter() - t
     plan = Plan(
@@ -254,12 +258,14 @@ def plan(
     cache_dir: Path | None = None,
     orders_file: Path | None = None,
     progress: Progress = lambda m: None,
+    engine: str = "auto",
 ) -> Plan:
-    """The day's routes for a county fleet, validated. `date` defaults to today."""
+    """The day's routes for a county fleet, validated. `date` defaults to today; `engine` is
+    auto (the portfolio), ortools or pyvrp."""
     day = load_day(
         county, date or dt.date.today().isoformat(), data_dir, cache_dir, orders_file, progress
     )
-    return solve_day(day, time_limit, seed, iterations, progress)
+    return solve_day(day, time_limit, seed, iterations, progress, engine=engine)
 
 
 def check_plan(

@@ -13,6 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
+import numpy as np
+
 from .problem import Problem
 from .schedule import evaluate
 
@@ -20,7 +22,6 @@ from .schedule import evaluate
 # at most (see `_serve_bound`), so an order is dropped only when no feasible plan serves it,
 # and urgent ones go last.
 PRIORITY_WEIGHT = {1: 1.0, 2: 2.0, 3: 4.0}
-PENALTY_FLOOR_YUAN = 5_000.0
 
 
 @dataclass(frozen=True)
@@ -55,16 +56,19 @@ class NodeModel:
     unservable: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
 
-def _visit_nodes(problem: Problem, orders: list[int], group: int) -> list[Node]:
-    """Nodes of one physical visit. Refrigerated and ambient goods are separate nodes, so that
-    when the refrigerated trucks are full a van still takes the ambient part; each node carries
-    produce for at most one facility, with a paired drop node there. First solutions start
-    from the merged visit (`merged_view`); the search splits it only when that pays, and a split
-    costs a second trip to the point and a second fixed service time."""
+def _visit_nodes(
+    problem: Problem, orders: list[int], group: int, penalty=lambda k: 0.0
+) -> list[Node]:
+    """Nodes of one physical visit, one per kind of work that may have to go its own way:
+    refrigerated and ambient goods apart (when the refrigerated trucks are full a van still
+    takes the ambient part); within each, deliveries with produce for the hub (simultaneous
+    pickup and delivery), and produce for each facility apart, paired with a drop node there
+    (the shape both engines take: PyVRP clients and shipments). Each node keeps its own orders'
+    window. First solutions start from the merged visit (`merged_view`); the search splits it
+    only when that pays: a split costs a second trip and a second fixed service time. Orders of
+    a node the search leaves out get a second chance one by one (`routing.repair`)."""
     p = problem.orders
     point = problem.index[p[orders[0]].point]
-    lo = max(problem.window(p[k])[0] for k in orders)
-    hi = min(problem.window(p[k])[1] for k in orders)
     hub_id = problem.points[problem.hub].id
     parts: list[list[int]] = []
     for cold in (True, False):
@@ -74,8 +78,8 @@ def _visit_nodes(problem: Problem, orders: list[int], group: int) -> list[Node]:
             if p[k].kind == "pickup" and p[k].destination != hub_id:
                 by_dest[p[k].destination].append(k)
         dests = sorted(by_dest, key=lambda d: (-sum(p[k].kg for k in by_dest[d]), d))
-        main = [k for k in mine if p[k].kind == "delivery" or p[k].destination == hub_id]
-        parts += [main + (by_dest[dests[0]] if dests else [])] + [by_dest[d] for d in dests[1:]]
+        parts.append([k for k in mine if p[k].kind == "delivery" or p[k].destination == hub_id])
+        parts += [by_dest[d] for d in dests]
     nodes: list[Node] = []
     for part in parts:
         if not part:
@@ -93,11 +97,9 @@ def _visit_nodes(problem: Problem, orders: list[int], group: int) -> list[Node]:
                 pickup_g=sum(problem.grams(p[k]) for k in collect),
                 pickup_ml=sum(problem.millilitres(p[k]) for k in collect),
                 parcels=sum(p[k].parcels for k in part),
-                earliest=lo,
-                latest=hi,
-                penalty=sum(
-                    PRIORITY_WEIGHT[p[k].priority] * _serve_bound(problem, k) for k in part
-                ),
+                earliest=max(problem.window(p[k])[0] for k in part),
+                latest=min(problem.window(p[k])[1] for k in part),
+                penalty=sum(penalty(k) for k in part),
             )
         )
         away = tuple(k for k in collect if p[k].destination != hub_id)
@@ -119,12 +121,11 @@ def _visit_nodes(problem: Problem, orders: list[int], group: int) -> list[Node]:
     return nodes
 
 
-def _serve_bound(problem: Problem, k: int) -> float:
-    """More than serving order k can ever add to a plan's cost: a vehicle of its own, a round
-    trip to its point and its destination, and a whole horizon of driver time (detours are
+def _serve_bound(problem: Problem, point: str, destination: str) -> float:
+    """More than serving an order at `point` (for `destination`) can ever add to a plan's cost:
+    a vehicle of its own, round trips to both, and a whole horizon of driver time (detours are
     shorter than round trips on shortest-path matrices)."""
-    o = problem.orders[k]
-    stops = [problem.index[o.point]] + ([problem.index[o.destination]] if o.destination else [])
+    stops = [problem.index[point]] + ([problem.index[destination]] if destination else [])
     worst = 0.0
     horizon = max(v.shift_end for v in problem.vehicles)
     for v, veh in enumerate(problem.vehicles):
@@ -136,7 +137,7 @@ def _serve_bound(problem: Problem, k: int) -> float:
             + veh.cost_per_km * min(metres, 1e9) / 1000
             + veh.cost_per_hour * horizon / 3600,
         )
-    return PENALTY_FLOOR_YUAN + 2.0 * worst
+    return 2.0 * worst
 
 
 def _link(nodes: list[Node], offset: int) -> list[Node]:
@@ -188,6 +189,16 @@ def _solo(problem: Problem, nodes: list[Node], vehicles) -> tuple[list[int], str
 
 def build_nodes(problem: Problem) -> NodeModel:
     orders = problem.orders
+    bounds: dict[tuple[str, str], float] = {}
+
+    def penalty(k: int) -> float:
+        """Leaving order k out costs a multiple (by priority) of what serving it could."""
+        o = orders[k]
+        key = (o.point, o.destination)
+        if key not in bounds:
+            bounds[key] = _serve_bound(problem, *key)
+        return PRIORITY_WEIGHT[o.priority] * bounds[key]
+
     unservable: dict[int, str] = {}
     candidates: dict[int, list[int]] = {}
     for k, o in enumerate(orders):
@@ -238,7 +249,7 @@ def build_nodes(problem: Problem) -> NodeModel:
             else:
                 bins.append(([k], list(candidates[k])))
         for members, vehicles in bins:
-            part = _link(_visit_nodes(problem, members, group), len(nodes))
+            part = _link(_visit_nodes(problem, members, group, penalty), len(nodes))
             for i, n in enumerate(part):
                 if n.unload:
                     continue
@@ -267,7 +278,7 @@ def merged_view(nm: NodeModel) -> tuple[tuple[Node, ...], tuple[tuple[int, ...],
     serve them all (a node carries at most one drop, so parts with their own facility drop stay
     apart). Used to build first solutions that keep visits whole; `expansion[i]` lists the
     model's nodes that merged node i stands for, in visiting order (a drop stands for itself).
-    The merged node's window closes early enough for the parts it stands for to start in time."""
+    The merged node's window is where every part it stands for starts in time without waiting."""
     p = nm.problem
     by_group: dict[int, list[int]] = defaultdict(list)
     for k, n in enumerate(nm.nodes):
@@ -284,7 +295,11 @@ def merged_view(nm: NodeModel) -> tuple[tuple[Node, ...], tuple[tuple[int, ...],
         if len(merged_parts) > 1:
             parts = [nm.nodes[k] for k in merged_parts]
             last = parts[-1]
-            handling = sum(p.points[x.point].service_per_parcel_s * x.parcels for x in parts[:-1])
+            # Part i starts after the handling of the parts before it (h_before[i]); starting
+            # the merged node in [max(e_i - h), min(l_i - h)] means no part waits or is late.
+            h_before = np.cumsum(
+                [0] + [p.points[x.point].service_per_parcel_s * x.parcels for x in parts[:-1]]
+            )
             candidate = replace(
                 last,
                 deliver=sum((x.deliver for x in parts), ()),
@@ -300,7 +315,8 @@ def merged_view(nm: NodeModel) -> tuple[tuple[Node, ...], tuple[tuple[int, ...],
                         "penalty",
                     )
                 },
-                latest=last.latest - handling,
+                earliest=int(max(x.earliest - h for x, h in zip(parts, h_before, strict=True))),
+                latest=int(min(x.latest - h for x, h in zip(parts, h_before, strict=True))),
                 pair=-1,
             )
             shared = [v for v in parts[0].allowed if all(v in x.allowed for x in parts[1:])]

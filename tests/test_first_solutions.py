@@ -23,7 +23,7 @@ BENCH = Path(__file__).parent / "data" / "bench"
 def test_tight_instance_is_served_completely(name, bks, max_gap):
     inst = read_instance(BENCH / name)
     problem = to_problem(inst)
-    solved = solve_problem(problem, time_limit=3.0)
+    solved = solve_problem(problem, time_limit=3.0, engine="ortools")
     assert solved.unserved == ()
     assert solved.stats["first_solution_s"] < 1.0
     plan = Plan(

@@ -124,13 +124,27 @@ def test_orders_import_then_plan_uses_the_file(wugong_copy, tmp_path):
 
     runner = CliRunner()
     data_dir = str(wugong_copy.parent)
-    imported = runner.invoke(main, ["orders", "import", str(REPO / "tests/data/orders_ok.csv"),
-                                    "--data-dir", data_dir])
+    imported = runner.invoke(
+        main, ["orders", "import", str(REPO / "tests/data/orders_ok.csv"), "--data-dir", data_dir]
+    )
     assert imported.exit_code == 0, imported.output
     stored = wugong_copy / "orders" / "2026-11-29.csv"
     assert imported.stdout.strip() == f"2026-11-29: 2 orders -> {stored}"
-    result = runner.invoke(main, ["plan", "--date", "2026-11-29", "--time-limit", "1", "--json",
-                                  "--data-dir", data_dir, "--out", str(tmp_path / "p")])
+    result = runner.invoke(
+        main,
+        [
+            "plan",
+            "--date",
+            "2026-11-29",
+            "--time-limit",
+            "1",
+            "--json",
+            "--data-dir",
+            data_dir,
+            "--out",
+            str(tmp_path / "p"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["summary"]["orders_served"] == 2
@@ -142,8 +156,9 @@ def test_orders_import_then_plan_uses_the_file(wugong_copy, tmp_path):
 
 
 def test_orders_generate_writes_the_demo_day(wugong_copy):
-    result = CliRunner().invoke(main, ["orders", "generate", "--date", "2026-10-14",
-                                       "--data-dir", str(wugong_copy.parent)])
+    result = CliRunner().invoke(
+        main, ["orders", "generate", "--date", "2026-10-14", "--data-dir", str(wugong_copy.parent)]
+    )
     assert result.exit_code == 0, result.output
     path = wugong_copy / "orders" / "2026-10-14.csv"
     lines = path.read_text(encoding="utf-8").splitlines()

@@ -24,11 +24,6 @@ from .conftest import H, make_problem, order, point, vehicle
 from .test_model_bruteforce import RefStop, ref_route
 
 TIME_LIMIT = 0.3
-# A village whose orders make separate parts of one visit (cold and ambient goods; produce
-# for a facility beside other orders) with different windows exposes a known bug (see
-# test_split_visit_part_keeps_its_own_window below): with False, such villages give all their
-# orders one window. Set True once that is fixed.
-PART_WINDOWS = False
 TOL = 1e-6
 REASONS = {
     "capacity",
@@ -99,10 +94,6 @@ def problems(draw) -> Problem:
                     else None,
                 )
             )
-        parts = {(o.cold_chain, o.kind == "pickup" and o.destination == "FAC") for o in mine}
-        if len(parts) > 1 and not PART_WINDOWS:
-            window = {"earliest": mine[0].earliest, "latest": mine[0].latest}
-            mine = [replace(o, **window) for o in mine]
         orders += mine
     vehicles = []
     for k in range(draw(st.integers(1, 3))):
@@ -436,14 +427,7 @@ def test_validator_catches_each_broken_rule(problem, data):
     assert "vehicle" in rule_names(replace(plan, routes=(*plan.routes, r)), problem)
 
 
-# --- known bug -------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="routing.visits gives every part of a visit (cold / ambient goods) the whole visit's "
-    "window; when the parts are served apart, the ambient part's stop is timed to wait for the "
-    "cold order's window, so the stated times (and cost) disagree with the timing rule",
-)
+# --- regressions: parts of a visit ----------------------------------------------------------
 def test_split_visit_part_keeps_its_own_window():
     """The cold truck is full (oX 90 kg + oC 10 kg), so the van takes ambient oW at A after D.
     oW may be served any time; only the cold oC at A waits until 10:00. The van should be at
@@ -473,13 +457,6 @@ def test_split_visit_part_keeps_its_own_window():
     assert validate(plan, problem) == []
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="routing.visits ties all orders of a point that one vehicle could carry alone into "
-    "one node, so the search can only serve or drop them together: dA is left unserved "
-    "('capacity') although hub-A(dA)-B(pB)-hub serves it (and pB); only pA must be dropped",
-)
 def test_order_tied_to_its_visit():
     """100 kg van. At A (by 09:00) a 60 kg delivery and 50 kg of produce: fine alone (60 on,
     then 50). At B (from 10:00) 60 kg of urgent produce: after A's produce that is 110 kg. The

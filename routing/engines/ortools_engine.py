@@ -44,6 +44,7 @@ class _Model:
         self.index = [self.manager.NodeToIndex(i) for i in range(len(loc))]
 
         fixed = np.array([p.points[i].service_fixed_s for i in loc])
+        fixed[0] = 0  # returning to the depot is not a service stop
         per_parcel = np.array(
             [0] + [p.points[n.point].service_per_parcel_s * n.parcels for n in nodes]
         )
@@ -151,6 +152,47 @@ def needs_exact_load(nodes: tuple[Node, ...]) -> bool:
     )
 
 
+def _order(rng: np.random.Generator, seed: int, n: int) -> np.ndarray:
+    """Node order in the model: the seed diversifies the search through it."""
+    return rng.permutation(n) if seed else np.arange(n)
+
+
+def _watch(model: _Model, t0: float, progress) -> list[float]:
+    best = [float("inf")]
+
+    def cb():
+        cost = model.routing.CostVar().Value() / MICRO
+        if cost < best[0]:
+            best[0] = cost
+            if progress:
+                progress(time.perf_counter() - t0, cost)
+
+    model.routing.AddAtSolutionCallback(cb)
+    return best
+
+
+def first_routes(
+    nm: NodeModel,
+    time_limit: float,
+    rng: np.random.Generator,
+    seed: int = 0,
+    progress=None,
+    t0: float | None = None,
+) -> tuple[tuple[tuple[int, ...], ...], float]:
+    """A first solution that cannot fail: parallel cheapest insertion on the stricter load
+    model with each visit's parts merged (every node optional). Returns node sequences of `nm`
+    and the stricter model's objective."""
+    t0 = time.perf_counter() if t0 is None else t0
+    merged, expansion = merged_view(nm)
+    first = _Model(nm.problem, merged, exact=False, perm=_order(rng, seed, len(merged)))
+    _watch(first, t0, progress)
+    sol = first.routing.SolveWithParameters(_params(time_limit, first=True, iterations=None))
+    if sol is None:
+        raise RuntimeError("OR-Tools found no first solution although every node is optional")
+    routes = tuple(sum((expansion[k] for k in seq), ()) for seq in first.routes(sol))
+    return routes, sol.ObjectiveValue() / MICRO
+
+
 def solve(
     nm: NodeModel,
     time_limit: float,
@@ -169,38 +211,14 @@ def solve(
     if not nm.nodes:
         return EngineResult("ortools", tuple(() for _ in p.vehicles), stats)
     rng = np.random.default_rng(seed)
-
-    def order(n: int) -> np.ndarray:
-        return rng.permutation(n) if seed else np.arange(n)
-
-    def watch(model: _Model) -> list[float]:
-        best = [float("inf")]
-
-        def cb():
-            cost = model.routing.CostVar().Value() / MICRO
-            if cost < best[0]:
-                best[0] = cost
-                if progress:
-                    progress(time.perf_counter() - t0, cost)
-
-        model.routing.AddAtSolutionCallback(cb)
-        return best
-
-    merged, expansion = merged_view(nm)
-    first = _Model(p, merged, exact=False, perm=order(len(merged)))
-    watch(first)
-    sol = first.routing.SolveWithParameters(
-        _params(time_limit * FIRST_SOLUTION_SHARE, first=True, iterations=None)
+    start_routes, stats["first_solution_cost"] = first_routes(
+        nm, time_limit * FIRST_SOLUTION_SHARE, rng, seed, progress, t0
     )
-    if sol is None:
-        raise RuntimeError("OR-Tools found no first solution although every node is optional")
-    start_routes = [sum((expansion[k] for k in seq), ()) for seq in first.routes(sol)]
     stats["first_solution_s"] = round(time.perf_counter() - t0, 3)
-    stats["first_solution_cost"] = sol.ObjectiveValue() / MICRO
     if stats["exact_load_model"]:
         # Parts of visits the merged model left out are cheap to place on the stricter model.
-        split = _Model(p, nm.nodes, exact=False, perm=order(len(nm.nodes)))
-        watch(split)
+        split = _Model(p, nm.nodes, exact=False, perm=_order(rng, seed, len(nm.nodes)))
+        _watch(split, t0, progress)
         params = _params(time_limit * FIRST_SOLUTION_SHARE, first=False, iterations=iterations)
         params.local_search_metaheuristic = (
             routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
@@ -211,8 +229,10 @@ def solve(
         stats["stricter_model_cost"] = sol.ObjectiveValue() / MICRO
         stats["stricter_model_s"] = round(time.perf_counter() - t0, 3)
 
-    main = _Model(p, nm.nodes, exact=stats["exact_load_model"], perm=order(len(nm.nodes)))
-    best = watch(main)
+    main = _Model(
+        p, nm.nodes, exact=stats["exact_load_model"], perm=_order(rng, seed, len(nm.nodes))
+    )
+    best = _watch(main, t0, progress)
     remaining = max(0.1, time_limit - (time.perf_counter() - t0))
     params = _params(remaining, first=False, iterations=iterations)
     assignment = main.read(start_routes, params)
