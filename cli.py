@@ -60,6 +60,15 @@ data_dir_option = click.option(
     default=None,
     help="Folder of county datasets (default: $ROUTE_DATA_DIR or the project's data/).",
 )
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(["auto", "ortools", "pyvrp"]),
+    default="auto",
+    show_default=True,
+    help="auto: PyVRP and OR-Tools side by side on the machine's cores, best plan kept.",
+)
+
+
 county_option = click.option(
     "--county", default="wugong", show_default=True, help="County folder name, adcode or name."
 )
@@ -83,13 +92,7 @@ def main():
     help="Search time in seconds.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Search seed.")
-@click.option(
-    "--engine",
-    type=click.Choice(["auto", "ortools", "pyvrp"]),
-    default="auto",
-    show_default=True,
-    help="auto: PyVRP and OR-Tools side by side on the machine's cores, best plan kept.",
-)
+@engine_option
 @click.option(
     "--iterations",
     type=click.IntRange(min=1),
@@ -313,6 +316,96 @@ def orders_generate(date, county, seed, data_dir):
     click.echo(
         f"{path}: {len(orders_)} orders, {kg_out:,.0f} kg to deliver, {kg_in:,.0f} kg to collect"
     )
+
+
+@main.group()
+def bench():
+    """Benchmark instances (Solomon, VRPLIB, Li & Lim, LKH-3 VRPSPD) through the planner."""
+
+
+@bench.command("solve")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=10.0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--iterations", type=click.IntRange(min=1), default=None)
+@engine_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@_fail_cleanly
+def bench_solve(file, time_limit, seed, iterations, engine, as_json):
+    """Solve one instance; routes list the node ids written in the file, depot excluded.
+
+    \b
+    Example:
+      route bench solve ../shared/benchmarks/solomon/R101.vrp --time-limit 10 --json
+    """
+    from routing.bench.runner import solve_instance
+
+    result = solve_instance(file, time_limit, seed, engine, iterations)
+    if as_json:
+        click.echo(json.dumps(result.to_dict()))
+    else:
+        click.echo(
+            f"{result.instance}: cost {result.cost:.4f}, {result.vehicles} vehicles, "
+            f"{'feasible' if result.feasible else 'INFEASIBLE'}, {result.seconds:.1f} s "
+            f"({result.engine})"
+        )
+        for k, r in enumerate(result.routes, start=1):
+            click.echo(f"Route #{k}: {' '.join(map(str, r))}")
+
+
+@bench.command("run")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--bks",
+    "bks_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV with columns instance and distance.",
+)
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=10.0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@engine_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the per-instance results as CSV.",
+)
+@_fail_cleanly
+def bench_run(directory, bks_file, time_limit, seed, engine, out):
+    """Solve every instance of a folder that has a best-known solution; print each gap and
+    the mean, median and max gap and the number infeasible.
+
+    \b
+    Example:
+      route bench run ../shared/benchmarks/solomon \\
+          --bks ../shared/benchmarks/solomon/bks.csv --time-limit 10
+    """
+    from routing.bench.runner import run
+    from routing.tables import write_atomic
+
+    rows, summary = run(directory, bks_file, time_limit, seed, engine, _say(False))
+    click.echo(f"{'instance':10} {'cost':>10} {'BKS':>10} {'gap %':>7} {'veh':>4} {'s':>6}")
+    for r in rows:
+        g = f"{r['gap_pct']:7.2f}" if r["gap_pct"] is not None else "  INFEAS"
+        click.echo(
+            f"{r['instance']:10} {r['cost']:10.2f} {r['bks']:10.2f} {g} "
+            f"{r['vehicles']:4d} {r['seconds']:6.1f}"
+        )
+    click.echo(
+        f"{summary['instances']} instances, {summary['feasible']} feasible, "
+        f"{summary['infeasible']} infeasible; gap % mean {summary['mean_gap_pct']}, "
+        f"median {summary['median_gap_pct']}, max {summary['max_gap_pct']}"
+    )
+    if out:
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        write_atomic(out, buf.getvalue())
 
 
 if __name__ == "__main__":
