@@ -180,7 +180,7 @@ def main() -> None:
         row = {"instance": f.stem, "bks": bks[f.stem]}
         for e, (routes, secs) in runs.items():
             ok = routes is not None and _check(inst, routes)
-            row[f"{e}_gap"] = round(gap(inst.cost(routes), bks[f.stem]), 3) if ok else None
+            row[f"{e}_gap"] = round(gap(inst.cost(routes), bks[f.stem]), 3) + 0.0 if ok else None
             row[f"{e}_s"] = round(secs, 2)
         rows.append(row)
         cells = "".join(

@@ -104,7 +104,7 @@ def instance_files(directory: Path) -> list[Path]:
 
 def gap(cost: float, bks: float) -> float:
     """Percent above the best-known solution."""
-    return 100.0 * (cost - bks) / bks + 0.0  # + 0.0: no "-0.0" for a cost equal to the BKS
+    return 100.0 * (cost - bks) / bks
 
 
 def run(
@@ -126,7 +126,8 @@ def run(
         row = {
             **r.to_dict(),
             "bks": bks[f.stem],
-            "gap_pct": round(gap(r.cost, bks[f.stem]), 3) if r.feasible else None,
+            # + 0.0 turns the -0.0 of a cost equal to the BKS into 0.0
+            "gap_pct": round(gap(r.cost, bks[f.stem]), 3) + 0.0 if r.feasible else None,
         }
         del row["routes"]
         rows.append(row)

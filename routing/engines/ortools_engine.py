@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -128,14 +129,31 @@ class _Model:
         )
 
 
-def _params(seconds: float, first: bool, iterations: int | None):
+@dataclass(frozen=True)
+class Tuning:
+    """Search settings, chosen by measurement (benchmarks/ortools_tuning.py)."""
+
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    gls_lambda: float = 0.1
+    operators: tuple[tuple[str, bool], ...] = ()  # local_search_operators switches to change
+
+
+DEFAULT_TUNING = Tuning()
+
+
+def _params(seconds: float, first: bool, iterations: int | None, tuning: Tuning = DEFAULT_TUNING):
     p = pywrapcp.DefaultRoutingSearchParameters()
-    p.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
-    p.local_search_metaheuristic = (
-        routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
-        if first
-        else routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    p.first_solution_strategy = getattr(
+        routing_enums_pb2.FirstSolutionStrategy, tuning.first_solution
     )
+    p.local_search_metaheuristic = getattr(
+        routing_enums_pb2.LocalSearchMetaheuristic,
+        "GREEDY_DESCENT" if first else tuning.metaheuristic,
+    )
+    p.guided_local_search_lambda_coefficient = tuning.gls_lambda
+    for name, on in tuning.operators:
+        setattr(p.local_search_operators, name, 1 if on else 2)  # BOOL_TRUE / BOOL_FALSE
     p.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
     if first:
         p.solution_limit = 1
@@ -178,6 +196,7 @@ def first_routes(
     seed: int = 0,
     progress=None,
     t0: float | None = None,
+    tuning: Tuning = DEFAULT_TUNING,
 ) -> tuple[tuple[tuple[int, ...], ...], float]:
     """A first solution that cannot fail: parallel cheapest insertion on the stricter load
     model with each visit's parts merged (every node optional). Returns node sequences of `nm`
@@ -186,7 +205,9 @@ def first_routes(
     merged, expansion = merged_view(nm)
     first = _Model(nm.problem, merged, exact=False, perm=_order(rng, seed, len(merged)))
     _watch(first, t0, progress)
-    sol = first.routing.SolveWithParameters(_params(time_limit, first=True, iterations=None))
+    sol = first.routing.SolveWithParameters(
+        _params(time_limit, first=True, iterations=None, tuning=tuning)
+    )
     if sol is None:
         raise RuntimeError("OR-Tools found no first solution although every node is optional")
     routes = tuple(sum((expansion[k] for k in seq), ()) for seq in first.routes(sol))
@@ -199,6 +220,7 @@ def solve(
     seed: int = 0,
     iterations: int | None = None,
     progress: Callable[[float, float], None] | None = None,
+    tuning: Tuning = DEFAULT_TUNING,
 ) -> EngineResult:
     """Routes for the node model within `time_limit` seconds (or `iterations` solutions).
 
@@ -212,14 +234,16 @@ def solve(
         return EngineResult("ortools", tuple(() for _ in p.vehicles), stats)
     rng = np.random.default_rng(seed)
     start_routes, stats["first_solution_cost"] = first_routes(
-        nm, time_limit * FIRST_SOLUTION_SHARE, rng, seed, progress, t0
+        nm, time_limit * FIRST_SOLUTION_SHARE, rng, seed, progress, t0, tuning=tuning
     )
     stats["first_solution_s"] = round(time.perf_counter() - t0, 3)
     if stats["exact_load_model"]:
         # Parts of visits the merged model left out are cheap to place on the stricter model.
         split = _Model(p, nm.nodes, exact=False, perm=_order(rng, seed, len(nm.nodes)))
         _watch(split, t0, progress)
-        params = _params(time_limit * FIRST_SOLUTION_SHARE, first=False, iterations=iterations)
+        params = _params(
+            time_limit * FIRST_SOLUTION_SHARE, first=False, iterations=iterations, tuning=tuning
+        )
         params.local_search_metaheuristic = (
             routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
         )
@@ -234,7 +258,7 @@ def solve(
     )
     best = _watch(main, t0, progress)
     remaining = max(0.1, time_limit - (time.perf_counter() - t0))
-    params = _params(remaining, first=False, iterations=iterations)
+    params = _params(remaining, first=False, iterations=iterations, tuning=tuning)
     assignment = main.read(start_routes, params)
     if assignment is None:
         raise RuntimeError("the exact model rejected the first solution's routes")
