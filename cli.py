@@ -112,12 +112,24 @@ def main():
     default=None,
     help="Output folder (default: plans/<county>/<date>/).",
 )
+@click.option("--no-maps", is_flag=True, help="Skip the drivers' map.html and sheets.pdf.")
 @click.option("--quiet", is_flag=True, help="No progress or summary; errors only.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @data_dir_option
 @_fail_cleanly
 def plan_cmd(
-    date, county, time_limit, seed, engine, iterations, orders_file, out, quiet, as_json, data_dir
+    date,
+    county,
+    time_limit,
+    seed,
+    engine,
+    iterations,
+    orders_file,
+    out,
+    no_maps,
+    quiet,
+    as_json,
+    data_dir,
 ):
     """Plan the day's routes for the whole fleet and write plan.json and routes.csv.
 
@@ -142,7 +154,7 @@ def plan_cmd(
     plan = solve_day(day, time_limit, seed, iterations, say, improved, engine)
     out_dir = out or Path("plans") / day.county.slug / date
     t = time.perf_counter()
-    plan = write_plan(plan, day.problem, out_dir)
+    plan = write_plan(plan, day, out_dir, maps=not no_maps)
     say(f"plan validated and written to {out_dir}/ ({time.perf_counter() - t:.2f} s)")
     if as_json:
         click.echo(
@@ -197,6 +209,147 @@ def check_cmd(plan_file, as_json):
             f"{len(plan.unserved)} unserved, cost {plan.cost_yuan:.2f} yuan)"
         )
     sys.exit(1 if violations else 0)
+
+
+@main.command("export")
+@click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    type=click.Choice(["json", "csv", "geojson", "gpx", "kml", "gpkg"]),
+)
+@click.option(
+    "--crs",
+    type=click.Choice(["wgs84", "gcj02"]),
+    default="wgs84",
+    show_default=True,
+    help="gcj02 for Chinese map apps (Amap, Tencent); Baidu's BD-09 is not offered.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output file (default: routes.<format> beside the plan).",
+)
+@_fail_cleanly
+def export_cmd(plan_file, fmt, crs, out):
+    """Write a plan's routes as a file for courier systems, GIS or navigation apps.
+
+    \b
+    Example:
+      route export plans/wugong/2026-11-29/plan.json --format gpx --crs gcj02
+    """
+    from routing.exports.files import export_plan
+
+    path = export_plan(plan_file, fmt, crs, out)
+    click.echo(f"wrote {path}")
+
+
+@main.command("map")
+@click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--vehicle", default=None, help="Only this vehicle's route.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output HTML file (default: map.html beside the plan).",
+)
+@_fail_cleanly
+def map_cmd(plan_file, vehicle, out):
+    """Write the drivers' map: one HTML page that works offline (roads, routes, stops).
+
+    \b
+    Example:
+      route map plans/wugong/2026-11-29/plan.json --vehicle VAN-01 --out van01.html
+    """
+    from routing.exports.files import write_map
+
+    click.echo(f"wrote {write_map(plan_file, vehicle, out)}")
+
+
+@main.command("sheets")
+@click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--vehicle", default=None, help="Only this vehicle's sheets.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output PDF (default: sheets.pdf beside the plan).",
+)
+@_fail_cleanly
+def sheets_cmd(plan_file, vehicle, out):
+    """Print route sheets for drivers: a page or more per vehicle, with a map and tick boxes.
+
+    \b
+    Example:
+      route sheets plans/wugong/2026-11-29/plan.json --out sheets.pdf
+    """
+    from routing.exports.files import write_route_sheets
+
+    path, chinese = write_route_sheets(plan_file, vehicle, out)
+    note = "" if chinese else " (no CJK font installed: names in pinyin)"
+    click.echo(f"wrote {path}{note}")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--date", "date", required=True, callback=_date, help="Service date YYYY-MM-DD.")
+@county_option
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Search time for the optimised plan it is compared with.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@data_dir_option
+@_fail_cleanly
+def import_cmd(file, date, county, time_limit, seed, as_json, data_dir):
+    """Check a courier company's own routes for a day (our CSV columns or a plan.json) and
+    compare them with the optimised plan for the same orders. Exits 1 if a rule is broken.
+
+    \b
+    Example:
+      route import zto-routes.csv --date 2026-11-29 --county wugong
+    """
+    from routing.compare import compare, read_courier_routes
+    from routing.pipeline import load_day, solve_day
+
+    say = _say(as_json)
+    day = load_day(county, date, data_dir, None, None, say)
+    courier = read_courier_routes(file, day.problem)
+    say(f"optimising the same {len(day.problem.orders)} orders for comparison ...")
+    report = compare(courier, day.problem, solve_day(day, time_limit, seed, None, say))
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "violations": [vars(v) for v in report.violations],
+                    "comparison": [
+                        dict(
+                            zip(
+                                ("measure", "courier", "optimised", "difference_pct"),
+                                r,
+                                strict=True,
+                            )
+                        )
+                        for r in report.rows()
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for v in report.violations:
+            click.echo(str(v))
+        click.echo(f"{len(report.violations)} violation(s) in {file}")
+        click.echo(f"{'':15} {'courier':>10} {'optimised':>10} {'diff %':>8}")
+        for label, a, b, d in report.rows():
+            click.echo(f"{label:15} {a:10.2f} {b:10.2f} {d if d is not None else '':>8}")
+    sys.exit(1 if report.violations else 0)
 
 
 @main.group()

@@ -22,7 +22,7 @@ from routing.engines.ortools_engine import Tuning
 from routing.visits import build_nodes
 
 SETTINGS = {
-    "default": ortools_engine.DEFAULT_TUNING,
+    "or-tools-defaults": Tuning(),
     "gls-lambda-0.3": Tuning(gls_lambda=0.3),
     "simulated-annealing": Tuning(metaheuristic="SIMULATED_ANNEALING"),
     "tabu-search": Tuning(metaheuristic="TABU_SEARCH"),
@@ -36,13 +36,7 @@ SETTINGS = {
             ("use_path_lns", True),
         )
     ),
-    "gls-no-lns": Tuning(
-        operators=(
-            ("use_global_cheapest_insertion_path_lns", False),
-            ("use_local_cheapest_insertion_path_lns", False),
-            ("use_relocate_path_global_cheapest_insertion_insert_unperformed", False),
-        )
-    ),
+    "gls-no-lns": Tuning(operators=ortools_engine.NO_INSERTION_LNS),  # the project's default
 }
 
 

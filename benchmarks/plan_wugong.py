@@ -86,7 +86,7 @@ def main() -> None:
             assert validate(plan, day.problem) == []
             validate_s = time.perf_counter() - t
             t = time.perf_counter()
-            write_plan(plan, day.problem, Path(tmp) / f"plan-{limit:g}")
+            write_plan(plan, day, Path(tmp) / f"plan-{limit:g}")
             write_s = time.perf_counter() - t
             s = plan.summary()
             print(

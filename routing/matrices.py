@@ -53,11 +53,17 @@ def _tree_lengths(pred: np.ndarray, edge_len: np.ndarray) -> np.ndarray:
         p = nxt
 
 
-def profile_matrices(arrays: RoadArrays, nodes: np.ndarray, profile: Profile) -> Matrices:
+def profile_graph(arrays: RoadArrays, profile: Profile):
+    """The road graph as this profile drives it: travel seconds per edge at the speed the
+    vehicle may go, banned classes removed (csr matrix, and the edge of each entry)."""
     speed = np.minimum(arrays.speed_kph, profile.max_speed_kph)
     seconds = arrays.length_m / (speed / 3.6)
     keep = ~np.isin(arrays.highway, sorted(profile.banned_roads))
-    m, edge_of = edge_csr(arrays, seconds, keep)
+    return edge_csr(arrays, seconds, keep)
+
+
+def profile_matrices(arrays: RoadArrays, nodes: np.ndarray, profile: Profile) -> Matrices:
+    m, edge_of = profile_graph(arrays, profile)
     rows = np.repeat(np.arange(arrays.n_nodes), np.diff(m.indptr))
     keys = rows * arrays.n_nodes + m.indices  # ascending, aligned with edge_of
     length_of_entry = arrays.length_m[edge_of]

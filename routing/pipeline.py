@@ -21,7 +21,7 @@ from .diagnose import dropped_reasons
 from .engines import portfolio
 from .errors import Fault, InputError, PlanInvalidError
 from .matrices import default_cache_dir, matrices_for
-from .network import check_connected, file_sha256, read_road_arrays, snap
+from .network import RoadArrays, check_connected, file_sha256, read_road_arrays, snap
 from .plan import Plan, Route, Stop, Unserved, read_plan
 from .problem import GRAMS_PER_KG, ML_PER_L, Problem, build_problem
 from .repair import place_leftovers
@@ -42,6 +42,8 @@ class Day:
     orders_path: Path | None  # None when the orders were generated
     orders_seed: int | None
     snap_m: np.ndarray  # per point, metres to its road node
+    roads: RoadArrays = field(repr=False)
+    nodes: np.ndarray = field(repr=False)  # per point, its road node (position in `roads`)
     timings: dict = field(default_factory=dict)
 
 
@@ -100,6 +102,8 @@ def load_day(
         orders_seed=orders_seed,
         snap_m=snap_m,
         timings=timings,
+        roads=arrays,
+        nodes=nodes,
     )
 
 
@@ -268,10 +272,11 @@ def plan(
     return solve_day(day, time_limit, seed, iterations, progress, engine=engine)
 
 
-def check_plan(
+def load_plan(
     path: Path, cache_dir: Path | None = None, progress: Progress = lambda m: None
-) -> tuple[Plan, Problem, list]:
-    """Re-validate a plan file against the inputs it names (which must be unchanged)."""
+) -> tuple[Plan, Day]:
+    """A plan file and the day it was made for, from the inputs it names (which must be
+    unchanged)."""
     plan_ = read_plan(path)
     base = Path(path).resolve().parent
     faults = []
@@ -298,4 +303,12 @@ def check_plan(
     day = load_day(
         county_dir.name, plan_.date, county_dir.parent, cache_dir, resolved["orders"], progress
     )
+    return plan_, day
+
+
+def check_plan(
+    path: Path, cache_dir: Path | None = None, progress: Progress = lambda m: None
+) -> tuple[Plan, Problem, list]:
+    """Re-validate a plan file against the inputs it names (which must be unchanged)."""
+    plan_, day = load_plan(path, cache_dir, progress)
     return plan_, day.problem, validate(plan_, day.problem)

@@ -4,7 +4,8 @@ The engines place whole nodes: all deliveries and hub-bound produce of a visit t
 over-full day that can drop a visit because of one order that does not fit. Here the orders of
 each dropped node are offered again, most urgent first: an order is kept if the part of the
 visit built so far, plus it, fits somewhere (cheapest feasible place among all routes of the
-vehicles allowed to serve the visit). What still does not fit stays unserved with its reason.
+vehicles allowed to serve the visit). Orders that part cannot take start a further part on
+another vehicle. What still does not fit stays unserved with its reason.
 """
 
 from __future__ import annotations
@@ -47,8 +48,44 @@ def _empty(n: Node) -> Node:
     )
 
 
+def _grow_part(
+    nm: NodeModel, nodes: list[Node], out: list[list[int]], n: Node, todo: list[int], vehicles
+) -> tuple[list[int], int | None]:
+    """Place one part of visit `n` on one route, offering the orders `todo` one at a time:
+    (orders kept, vehicle used)."""
+    p = nm.problem
+    kept: list[int] = []
+    slot = None  # (vehicle, node index, position) of the part placed so far
+    for o in todo:
+        able = [v for v in ([slot[0]] if slot else vehicles) if p.compatible(v, p.orders[o])]
+        if not able:
+            continue
+        (part,) = _visit_nodes(p, [*kept, o], n.group)
+        trial = len(nodes)
+        nodes.append(replace(part, allowed=tuple(able)))
+        if slot is not None:  # grow the placed part: take it out, then place the bigger one
+            out[slot[0]].remove(slot[1])
+        place = _cheapest_place(nm, nodes, out, trial, able)
+        if place is None:
+            nodes.pop()
+            if slot is not None:
+                out[slot[0]].insert(slot[2], slot[1])
+            continue
+        v, i, _ = place
+        out[v].insert(i, trial)
+        if slot is not None:  # the smaller part is superseded: it keeps no orders
+            nodes[slot[1]] = _empty(nodes[slot[1]])
+        kept.append(o)
+        slot = (v, trial, i)
+    return kept, (slot[0] if slot else None)
+
+
 def place_leftovers(nm: NodeModel, routes: Routes) -> tuple[NodeModel, Routes]:
-    """The node model and routes with what could be placed of the dropped nodes' orders."""
+    """The node model and routes with what could be placed of the dropped nodes' orders.
+
+    A visit is rebuilt part by part: the first part takes what one vehicle can, and only the
+    orders it cannot take are offered to a further part on another vehicle (a split visit,
+    as when no single vehicle can carry a point's produce)."""
     served = {k for seq in routes for k in seq}
     nodes = list(nm.nodes)
     out = [list(seq) for seq in routes]
@@ -56,33 +93,22 @@ def place_leftovers(nm: NodeModel, routes: Routes) -> tuple[NodeModel, Routes]:
     for k, n in enumerate(nm.nodes):
         if k in served or n.unload or n.pair >= 0 or len(n.orders) < 2:
             continue
-        order = sorted(
+        todo = sorted(
             n.orders, key=lambda o: (-p.orders[o].priority, p.orders[o].kg, p.orders[o].id)
         )
-        kept: list[int] = []
-        slot = None  # (vehicle, node index, position) of the part placed so far
-        for o in order:
-            (part,) = _visit_nodes(p, [*kept, o], n.group)
-            part = replace(part, allowed=n.allowed)
-            trial = len(nodes)
-            nodes.append(part)
-            if slot is not None:  # grow the placed part: take it out, then place the bigger one
-                out[slot[0]].remove(slot[1])
-            place = _cheapest_place(nm, nodes, out, trial, n.allowed)
-            if place is None:
-                nodes.pop()
-                if slot is not None:
-                    out[slot[0]].insert(slot[2], slot[1])
-                continue
-            v, i, _ = place
-            out[v].insert(i, trial)
-            if slot is not None:  # the smaller part is superseded: it keeps no orders
-                nodes[slot[1]] = _empty(nodes[slot[1]])
-            kept.append(o)
-            slot = (v, trial, i)
-        if kept:
-            rest = [o for o in n.orders if o not in kept]
+        # the first part keeps to the vehicles the search was offered; later parts may use
+        # any other vehicle able to take one of the orders left
+        vehicles = list(n.allowed)
+        parts: list[int] = []  # vehicles holding a part of this visit
+        while todo and vehicles:
+            kept, used = _grow_part(nm, nodes, out, n, todo, vehicles)
+            if not kept:
+                break
+            todo = [o for o in todo if o not in kept]
+            vehicles = [v for v in range(len(p.vehicles)) if v != used and v not in parts]
+            parts.append(used)
+        if len(todo) < len(n.orders):
             nodes[k] = (
-                replace(_visit_nodes(p, rest, n.group)[0], allowed=n.allowed) if rest else _empty(n)
+                replace(_visit_nodes(p, todo, n.group)[0], allowed=n.allowed) if todo else _empty(n)
             )
     return replace(nm, nodes=tuple(nodes)), tuple(tuple(seq) for seq in out)

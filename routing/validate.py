@@ -8,7 +8,7 @@ timing rule of docs/plan-format.md, rebuilds the load after every stop, and reco
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .plan import UNSERVED_REASONS, Plan
 from .problem import UNREACHABLE, Problem
@@ -47,7 +47,7 @@ def validate(plan: Plan, problem: Problem) -> list[Violation]:
         if r.vehicle not in vehicles:
             out.append(Violation("vehicle", f"unknown vehicle '{r.vehicle}'", r.vehicle))
             continue
-        out += _route(r, vehicles[r.vehicle], problem, orders, seen)
+        out += _route(r, vehicles[r.vehicle], problem, orders, seen)[0]
     out += [
         Violation("vehicle", f"vehicle used by {n} routes", v) for v, n in used.items() if n > 1
     ]
@@ -68,8 +68,13 @@ def validate(plan: Plan, problem: Problem) -> list[Violation]:
     return out
 
 
-def _route(r, v: int, problem: Problem, orders: dict, seen: Counter) -> list[Violation]:
+def _route(
+    r, v: int, problem: Problem, orders: dict, seen: Counter
+) -> tuple[list[Violation], dict | None]:
+    """The route's violations, and what it really does (times, loads, distance, cost) when it
+    can be driven at all."""
     out: list[Violation] = []
+    trace: dict = {"stops": []}
     veh = problem.vehicles[v]
     key = veh.profile.key
     tmat, dmat = problem.time_s[key], problem.dist_m[key]
@@ -82,6 +87,7 @@ def _route(r, v: int, problem: Problem, orders: dict, seen: Counter) -> list[Vio
     on_board: dict[str, str] = {}  # collected order -> its destination
     load_kg = sum(orders[o].kg for s in r.stops for o in s.deliver if o in orders)
     load_l = sum(orders[o].litres for s in r.stops for o in s.deliver if o in orders)
+    trace["start_load"] = (round(load_kg, 3), round(load_l, 3))
     if (
         abs(load_kg - r.start_load_kg) > LOAD_TOLERANCE
         or abs(load_l - r.start_load_l) > LOAD_TOLERANCE
@@ -108,7 +114,7 @@ def _route(r, v: int, problem: Problem, orders: dict, seen: Counter) -> list[Vio
     for k, s in enumerate(r.stops, start=1):
         if s.point not in problem.index:
             bad("point", f"unknown service point '{s.point}'", k)
-            return out
+            return out, None
         p = problem.index[s.point]
         pt = problem.points[p]
         if tmat[where, p] >= UNREACHABLE:
@@ -117,7 +123,7 @@ def _route(r, v: int, problem: Problem, orders: dict, seen: Counter) -> list[Vio
                 f"no road this vehicle may use from '{problem.points[where].id}' to '{s.point}'",
                 k,
             )
-            return out
+            return out, None
         arrival = t + int(tmat[where, p])
         dist += int(dmat[where, p])
         setup = pt.service_fixed_s if p != where else 0
@@ -195,6 +201,7 @@ def _route(r, v: int, problem: Problem, orders: dict, seen: Counter) -> list[Vio
                 f"capacity {veh.capacity_kg:g} kg / {veh.capacity_l:g} L",
                 k,
             )
+        trace["stops"].append((arrival, start, departure, round(load_kg, 3), round(load_l, 3)))
         t, where = departure, p
     for oid, dest in on_board.items():
         bad("order", f"order '{oid}' collected for '{dest}' is never unloaded there")
@@ -203,7 +210,7 @@ def _route(r, v: int, problem: Problem, orders: dict, seen: Counter) -> list[Vio
             "road",
             f"no road this vehicle may use back to the depot from '{problem.points[where].id}'",
         )
-        return out
+        return out, None
     ret = t + int(tmat[where, depot])
     dist += int(dmat[where, depot])
     if abs(ret - r.return_s) > TIME_TOLERANCE_S:
@@ -228,4 +235,37 @@ def _route(r, v: int, problem: Problem, orders: dict, seen: Counter) -> list[Vio
     )
     if abs(cost - r.cost_yuan) > COST_TOLERANCE_YUAN:
         bad("cost", f"cost stated {r.cost_yuan:.2f} yuan, recomputed {cost:.2f} yuan")
-    return out
+    trace.update(ret=ret, dist=dist, cost=round(cost, 2))
+    return out, trace
+
+
+def replay(plan: Plan, problem: Problem) -> Plan:
+    """The plan with every stated time, load, distance and cost replaced by what the routes
+    really do under the rules (routes that cannot be driven keep their stated figures): how a
+    courier's own routes, which state no such figures or other ones, become comparable."""
+    orders = {o.id: o for o in problem.orders}
+    vehicles = {v.id: k for k, v in enumerate(problem.vehicles)}
+    routes = []
+    for r in plan.routes:
+        trace = None
+        if r.vehicle in vehicles:
+            _, trace = _route(r, vehicles[r.vehicle], problem, orders, Counter())
+        if trace is None:
+            routes.append(r)
+            continue
+        stops = tuple(
+            replace(s, arrival_s=a, start_s=b, departure_s=c, load_kg=kg, load_l=litres)
+            for s, (a, b, c, kg, litres) in zip(r.stops, trace["stops"], strict=True)
+        )
+        routes.append(
+            replace(
+                r,
+                return_s=trace["ret"],
+                distance_m=trace["dist"],
+                cost_yuan=trace["cost"],
+                start_load_kg=trace["start_load"][0],
+                start_load_l=trace["start_load"][1],
+                stops=stops,
+            )
+        )
+    return replace(plan, routes=tuple(routes))

@@ -1,0 +1,213 @@
+"""The drivers' map: one self-contained HTML page that works with no network.
+
+Everything is inline: the road network as a light base layer drawn from our own graph, every
+route in its colour along the roads, numbered stops with a popup (name, ETA, what to drop,
+what to collect), a legend with a toggle per vehicle, and pan and zoom (mouse, touch or the
++/- buttons). No script, style or tile is fetched from anywhere.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+
+import numpy as np
+
+from ..network import RoadArrays
+from ..units import format_hhmm
+from .views import RouteView, StopView
+
+# Base-layer style per road class: stroke width in screen pixels and grey level.
+_ROAD_STYLE = {
+    "trunk": (2.4, "#b9b9b9"),
+    "primary": (2.0, "#c4c4c4"),
+    "secondary": (1.6, "#cccccc"),
+    "tertiary": (1.2, "#d4d4d4"),
+}
+_MINOR = (0.7, "#e1e1e1")
+
+
+class _Frame:
+    """Lon/lat to page coordinates: equirectangular around the county's middle latitude, which
+    is true to scale within a county."""
+
+    def __init__(self, lon: np.ndarray, lat: np.ndarray, width: float = 1000.0):
+        self.k = math.cos(math.radians(float(np.mean(lat))))
+        self.x0, self.y1 = float(lon.min()) * self.k, float(lat.max())
+        span = max(float(lon.max()) * self.k - self.x0, float(lat.max()) - float(lat.min()), 1e-9)
+        self.scale = width / span
+        self.width = width
+        self.height = (float(lat.max()) - float(lat.min())) * self.scale
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        return round((lon * self.k - self.x0) * self.scale, 1), round(
+            (self.y1 - lat) * self.scale, 1
+        )
+
+
+def _base_layer(roads: RoadArrays, frame: _Frame) -> str:
+    paths: dict[str, list[str]] = {}
+    seen = set()
+    for u, v, hw in zip(roads.src, roads.dst, roads.highway, strict=True):
+        key = (min(u, v), max(u, v))
+        if key in seen:
+            continue
+        seen.add(key)
+        x1, y1 = frame.xy(roads.lon[u], roads.lat[u])
+        x2, y2 = frame.xy(roads.lon[v], roads.lat[v])
+        paths.setdefault(str(hw), []).append(f"M{x1} {y1}L{x2} {y2}")
+    out = []
+    for hw, segs in sorted(paths.items(), key=lambda kv: kv[0] in _ROAD_STYLE):
+        width, colour = _ROAD_STYLE.get(hw, _MINOR)
+        out.append(
+            f'<path class="road" d="{"".join(segs)}" stroke="{colour}" '
+            f'stroke-width="{width}" data-w="{width}"/>'
+        )
+    return "\n".join(out)
+
+
+def _popup(s: StopView) -> str:
+    lines = [f"<b>{html.escape(s.name)}</b> ({html.escape(s.name_pinyin)})"]
+    if s.town and s.tier == "village":
+        lines.append(f"town: {html.escape(s.town)}")
+    if s.arrival_s is not None:
+        lines.append(f"ETA {format_hhmm(s.arrival_s)}, leave {format_hhmm(s.departure_s)}")
+    if s.parcels_delivered:
+        lines.append(f"drop: {s.parcels_delivered} parcels, {s.kg_delivered:g} kg")
+    if s.kg_collected:
+        goods = ", ".join(s.goods_collected)
+        lines.append(
+            f"collect: {s.parcels_collected} crates, {s.kg_collected:g} kg"
+            + (f" ({html.escape(goods)})" if goods else "")
+        )
+    if s.kg_unloaded:
+        lines.append(f"unload: {s.kg_unloaded:g} kg")
+    if s.cold:
+        lines.append("<span class=cold>cold chain</span>")
+    return "<br>".join(lines)
+
+
+def map_html(routes: list[RouteView], roads: RoadArrays, title: str) -> str:
+    """The page; `routes` carry their road lines (WGS-84)."""
+    frame = _Frame(roads.lon, roads.lat)
+    layers, legend = [], []
+    for r in routes:
+        pts = " ".join("{},{}".format(*frame.xy(lon, lat)) for lon, lat in r.line)
+        marks = []
+        for s in r.stops[1:-1]:
+            x, y = frame.xy(s.lon, s.lat)
+            marks.append(
+                f'<g class="stop" transform="translate({x},{y})" data-popup="'
+                f'{html.escape(_popup(s), quote=True)}"><circle r="7" fill="{r.colour}"/>'
+                f'<text y="3.5">{s.sequence}</text></g>'
+            )
+        layers.append(
+            f'<g class="route" id="v-{html.escape(r.vehicle)}">'
+            f'<polyline points="{pts}" stroke="{r.colour}"/>{"".join(marks)}</g>'
+        )
+        legend.append(
+            f'<label><input type="checkbox" checked data-v="v-{html.escape(r.vehicle)}">'
+            f'<span class="sw" style="background:{r.colour}"></span>{html.escape(r.vehicle)} '
+            f"<small>{len(r.stops) - 2} stops, {r.km:.0f} km, {format_hhmm(r.depart_s)}-"
+            f"{format_hhmm(r.return_s)}</small></label>"
+        )
+    hub = routes[0].stops[0] if routes else None
+    hub_mark = ""
+    if hub is not None:
+        x, y = frame.xy(hub.lon, hub.lat)
+        hub_mark = (
+            f'<g class="stop hub" transform="translate({x},{y})" data-popup="'
+            f'{html.escape("<b>" + html.escape(hub.name) + "</b> (depot)", quote=True)}">'
+            f'<rect x="-8" y="-8" width="16" height="16"/></g>'
+        )
+    view = json.dumps([0, 0, frame.width, round(frame.height, 1)])
+    return _TEMPLATE.format(
+        title=html.escape(title),
+        w=frame.width,
+        h=round(frame.height, 1),
+        view=view,
+        roads=_base_layer(roads, frame),
+        routes="\n".join(layers),
+        hub=hub_mark,
+        legend="\n".join(legend),
+    )
+
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+html,body{{margin:0;height:100%;font-family:sans-serif;background:#fafafa}}
+#map{{position:absolute;inset:0 0 0 0;touch-action:none}}
+svg{{width:100%;height:100%;display:block;cursor:grab}}
+.road{{fill:none;stroke-linecap:round}}
+.route polyline{{fill:none;stroke-width:4;stroke-linejoin:round;vector-effect:non-scaling-stroke;opacity:.9}}
+.stop{{cursor:pointer}} .stop circle{{stroke:#fff;stroke-width:1.5}}
+.stop text{{font-size:9px;fill:#fff;text-anchor:middle;font-weight:bold;pointer-events:none}}
+.hub rect{{fill:#222;stroke:#fff;stroke-width:2}}
+#panel{{position:absolute;top:8px;right:8px;max-height:80%;overflow:auto;background:#fffe;
+border:1px solid #ccc;border-radius:6px;padding:8px;font-size:13px}}
+#panel label{{display:block;white-space:nowrap}}
+.sw{{display:inline-block;width:14px;height:4px;margin:0 5px 3px 3px;vertical-align:middle}}
+#zoom{{position:absolute;left:8px;top:8px}} #zoom button{{display:block;width:32px;height:32px;
+font-size:18px;margin-bottom:4px}}
+#popup{{position:absolute;display:none;background:#fff;border:1px solid #888;border-radius:6px;
+padding:6px 8px;font-size:13px;max-width:260px;box-shadow:0 2px 6px #0003}}
+.cold{{color:#1565c0;font-weight:bold}}
+</style></head><body>
+<div id="map"><svg id="svg" viewBox="0 0 {w} {h}" preserveAspectRatio="xMidYMid meet">
+<g id="base">{roads}</g>
+<g id="routes">{routes}
+{hub}</g></svg></div>
+<div id="zoom"><button id="zin" title="zoom in">+</button><button id="zout" title="zoom out">-</button></div>
+<div id="panel"><b>{title}</b><br><small>roads: generated base layer from the plan's road graph</small>
+<div id="legend">{legend}</div></div>
+<div id="popup"></div>
+<script>
+(function() {{
+  var svg = document.getElementById('svg'), popup = document.getElementById('popup');
+  var vb = {view}, full = vb.slice();
+  function apply() {{
+    svg.setAttribute('viewBox', vb.join(' '));
+    var s = Math.max(vb[2] / full[2], 0.02);
+    document.querySelectorAll('.road').forEach(function(p) {{
+      p.setAttribute('stroke-width', p.getAttribute('data-w') * s); }});
+    document.querySelectorAll('.stop').forEach(function(g) {{
+      var t = g.getAttribute('transform').replace(/ scale\\([^)]*\\)/, '');
+      g.setAttribute('transform', t + ' scale(' + s + ')'); }});
+  }}
+  function zoom(f, cx, cy) {{
+    var r = svg.getBoundingClientRect();
+    var px = vb[0] + vb[2] * ((cx === undefined ? r.width / 2 : cx - r.left) / r.width);
+    var py = vb[1] + vb[3] * ((cy === undefined ? r.height / 2 : cy - r.top) / r.height);
+    vb = [px - (px - vb[0]) * f, py - (py - vb[1]) * f, vb[2] * f, vb[3] * f]; apply();
+  }}
+  svg.addEventListener('wheel', function(e) {{ e.preventDefault();
+    zoom(e.deltaY > 0 ? 1.2 : 1 / 1.2, e.clientX, e.clientY); }}, {{passive: false}});
+  document.getElementById('zin').onclick = function() {{ zoom(1 / 1.5); }};
+  document.getElementById('zout').onclick = function() {{ zoom(1.5); }};
+  var drag = null;
+  svg.addEventListener('pointerdown', function(e) {{ drag = [e.clientX, e.clientY, vb[0], vb[1]]; }});
+  window.addEventListener('pointerup', function() {{ drag = null; }});
+  window.addEventListener('pointermove', function(e) {{
+    if (!drag) return; var r = svg.getBoundingClientRect();
+    var k = Math.max(vb[2] / r.width, vb[3] / r.height);
+    vb[0] = drag[2] - (e.clientX - drag[0]) * k; vb[1] = drag[3] - (e.clientY - drag[1]) * k; apply();
+  }});
+  document.querySelectorAll('.stop').forEach(function(g) {{
+    g.addEventListener('click', function(e) {{ e.stopPropagation();
+      popup.innerHTML = g.getAttribute('data-popup'); popup.style.display = 'block';
+      popup.style.left = (e.clientX + 10) + 'px'; popup.style.top = (e.clientY + 10) + 'px'; }});
+  }});
+  svg.addEventListener('click', function() {{ popup.style.display = 'none'; }});
+  document.querySelectorAll('#legend input').forEach(function(box) {{
+    box.addEventListener('change', function() {{
+      document.getElementById(box.getAttribute('data-v')).style.display = box.checked ? '' : 'none';
+    }});
+  }});
+  apply();
+}})();
+</script></body></html>
+"""

@@ -1,0 +1,221 @@
+"""What every export shows: per vehicle, its stops with names, times and goods, and the line
+it drives along the roads; in WGS-84 or, for Chinese map apps, GCJ-02."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..geo import wgs84_to_gcj02
+from ..network import RoadArrays
+from ..paths import route_line
+from ..plan import Plan
+from ..problem import Problem
+
+CRS = ("wgs84", "gcj02")
+# A qualitative palette readable on white and in print (Tableau 10).
+COLOURS = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
+
+
+@dataclass(frozen=True)
+class StopView:
+    sequence: int  # 0 = leaving the depot; last = back at the depot
+    point: str
+    name: str
+    name_pinyin: str
+    tier: str
+    town: str  # the town's name
+    lon: float
+    lat: float
+    arrival_s: int | None
+    start_s: int | None
+    departure_s: int | None
+    parcels_delivered: int
+    kg_delivered: float
+    parcels_collected: int
+    kg_collected: float
+    kg_unloaded: float
+    load_kg: float
+    load_l: float
+    delivered: tuple[str, ...]
+    collected: tuple[str, ...]
+    unloaded: tuple[str, ...]
+    goods_collected: tuple[str, ...]  # what the produce is (apples, ...)
+    cold: bool  # any cold-chain order handled here
+
+
+@dataclass(frozen=True)
+class RouteView:
+    vehicle: str
+    type: str
+    colour: str
+    cold_chain: bool
+    shift: tuple[int, int]
+    depart_s: int
+    return_s: int
+    km: float
+    hours: float
+    cost_yuan: float
+    stops: tuple[StopView, ...]  # including the depot at both ends
+    line: tuple[tuple[float, float], ...]  # along the roads, depot to depot
+
+
+@dataclass(frozen=True)
+class UnservedView:
+    order: str
+    reason: str
+    point: str
+    name: str
+    lon: float
+    lat: float
+    kind: str
+    kg: float
+
+
+def _xy(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    if crs == "gcj02":
+        x, y = wgs84_to_gcj02(lon, lat)
+        return round(float(x), 7), round(float(y), 7)
+    return round(float(lon), 7), round(float(lat), 7)
+
+
+def plan_views(
+    plan: Plan,
+    problem: Problem,
+    crs: str = "wgs84",
+    roads: RoadArrays | None = None,
+    nodes: np.ndarray | None = None,
+) -> tuple[list[RouteView], list[UnservedView]]:
+    """Views of a plan's routes and unserved orders; given the road arrays and each point's road
+    node, the routes' lines follow the roads."""
+    if crs not in CRS:
+        raise ValueError(f"unknown coordinate system {crs!r}; use wgs84 or gcj02")
+    p = problem
+    points = {q.id: q for q in p.points}
+    orders = {o.id: o for o in p.orders}
+    vehicles = {v.id: v for v in p.vehicles}
+
+    def stop(
+        seq,
+        point,
+        arrival,
+        start,
+        departure,
+        deliver=(),
+        collect=(),
+        unload=(),
+        load_kg=0.0,
+        load_l=0.0,
+    ) -> StopView:
+        q = points[point]
+        town = points[q.town].name if q.town in points else ""
+        x, y = _xy(q.lon, q.lat, crs)
+        return StopView(
+            sequence=seq,
+            point=q.id,
+            name=q.name,
+            name_pinyin=q.name_pinyin,
+            tier=q.tier,
+            town=town,
+            lon=x,
+            lat=y,
+            arrival_s=arrival,
+            start_s=start,
+            departure_s=departure,
+            parcels_delivered=sum(orders[o].parcels for o in deliver),
+            kg_delivered=round(sum(orders[o].kg for o in deliver), 3),
+            parcels_collected=sum(orders[o].parcels for o in collect),
+            kg_collected=round(sum(orders[o].kg for o in collect), 3),
+            kg_unloaded=round(sum(orders[o].kg for o in unload), 3),
+            load_kg=load_kg,
+            load_l=load_l,
+            delivered=tuple(deliver),
+            collected=tuple(collect),
+            unloaded=tuple(unload),
+            goods_collected=tuple(sorted({orders[o].goods for o in collect if orders[o].goods})),
+            cold=any(orders[o].cold_chain for o in (*deliver, *collect, *unload)),
+        )
+
+    routes = []
+    for k, r in enumerate(plan.routes):
+        v = vehicles[r.vehicle]
+        stops = [
+            stop(0, v.depot, None, None, r.depart_s, load_kg=r.start_load_kg, load_l=r.start_load_l)
+        ]
+        stops += [
+            stop(
+                i,
+                s.point,
+                s.arrival_s,
+                s.start_s,
+                s.departure_s,
+                s.deliver,
+                s.collect,
+                s.unload,
+                s.load_kg,
+                s.load_l,
+            )
+            for i, s in enumerate(r.stops, start=1)
+        ]
+        last = r.stops[-1] if r.stops else None
+        stops.append(
+            stop(
+                len(r.stops) + 1,
+                v.depot,
+                r.return_s,
+                None,
+                None,
+                load_kg=last.load_kg if last else 0.0,
+                load_l=last.load_l if last else 0.0,
+            )
+        )
+        line: tuple = ()
+        if roads is not None and nodes is not None:
+            road_nodes = [int(nodes[p.index[s.point]]) for s in stops]
+            line = tuple(_xy(x, y, crs) for x, y in route_line(roads, v.profile, road_nodes))
+        routes.append(
+            RouteView(
+                vehicle=r.vehicle,
+                type=v.type,
+                colour=COLOURS[k % len(COLOURS)],
+                cold_chain=v.cold_chain,
+                shift=(v.shift_start, v.shift_end),
+                depart_s=r.depart_s,
+                return_s=r.return_s,
+                km=round(r.distance_m / 1000, 3),
+                hours=round(r.duration_s / 3600, 3),
+                cost_yuan=r.cost_yuan,
+                stops=tuple(stops),
+                line=line,
+            )
+        )
+    unserved = []
+    for u in plan.unserved:
+        o = orders[u.order]
+        q = points[o.point]
+        x, y = _xy(q.lon, q.lat, crs)
+        unserved.append(
+            UnservedView(
+                order=u.order,
+                reason=u.reason,
+                point=q.id,
+                name=q.name,
+                lon=x,
+                lat=y,
+                kind=o.kind,
+                kg=o.kg,
+            )
+        )
+    return routes, unserved
