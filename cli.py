@@ -65,7 +65,8 @@ engine_option = click.option(
     type=click.Choice(["auto", "ortools", "pyvrp"]),
     default="auto",
     show_default=True,
-    help="auto: PyVRP and OR-Tools side by side on the machine's cores, best plan kept.",
+    help="auto: PyVRP on two cores (OR-Tools where PyVRP cannot model the day, and on any "
+    "further core), from OR-Tools' first solution; best plan kept.",
 )
 
 

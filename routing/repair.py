@@ -96,16 +96,21 @@ def place_leftovers(nm: NodeModel, routes: Routes) -> tuple[NodeModel, Routes]:
         todo = sorted(
             n.orders, key=lambda o: (-p.orders[o].priority, p.orders[o].kg, p.orders[o].id)
         )
-        # the first part keeps to the vehicles the search was offered; later parts may use
+        # the first part tries the vehicles the search was offered first; later parts may use
         # any other vehicle able to take one of the orders left
         vehicles = list(n.allowed)
         parts: list[int] = []  # vehicles holding a part of this visit
+        tried: set[int] = set()  # vehicles that took none of the orders left
         while todo and vehicles:
             kept, used = _grow_part(nm, nodes, out, n, todo, vehicles)
-            if not kept:
-                break
+            if not kept:  # none of these vehicles takes any order left: try the others once
+                tried.update(vehicles)
+                vehicles = [v for v in range(len(p.vehicles)) if v not in parts and v not in tried]
+                continue
             todo = [o for o in todo if o not in kept]
-            vehicles = [v for v in range(len(p.vehicles)) if v != used and v not in parts]
+            vehicles = [
+                v for v in range(len(p.vehicles)) if v != used and v not in parts and v not in tried
+            ]
             parts.append(used)
         if len(todo) < len(n.orders):
             nodes[k] = (

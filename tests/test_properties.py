@@ -476,3 +476,24 @@ def test_order_tied_to_its_visit():
     plan = solve(problem, time_limit=1.0)
     assert validate(plan, problem) == []
     assert [u.order for u in plan.unserved] == ["pA"]
+
+
+def test_visit_split_when_no_vehicle_can_carry_all_produce():
+    """Found by the property test above. Two 60 kg vans, 80 L and 200 L, all points at the hub.
+    P0 has 105 L of produce and P2 95.1 L: together more than the big van, and each more than
+    the small one. Everything fits only if one point's produce is split between the vans, so
+    nothing may be left unserved."""
+    pts = [point("HUB", 0, 0, tier="hub")] + [point(f"P{k}", 0, 0) for k in range(3)]
+    vs = [vehicle("V0", kg=60, litres=80, fixed=5), vehicle("V1", kg=60, litres=200, fixed=5)]
+    orders = [
+        order("o00", "P0", "pickup", kg=0.5, litres=79.7),
+        order("o01", "P0", "pickup", kg=0.5, litres=25.3),
+        order("o10", "P1", kg=0.5),
+        order("o20", "P2", "pickup", kg=0.5, litres=48.8),
+        order("o21", "P2", "pickup", kg=0.5, litres=46.3),
+    ]
+    problem = make_problem(pts, vs, orders)
+    plan = solve(problem)
+    assert plan.unserved == ()
+    assert len(plan.routes) == 2
+    assert validate(plan, problem) == []

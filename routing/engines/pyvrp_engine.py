@@ -43,10 +43,10 @@ class _Progress(pyvrp.IteratedLocalSearchCallbacks):
 
 
 # PyVRP's operators that take an optional node out of a route, alone or for another. Our
-# penalties exceed what serving a node can cost, so these moves rarely pay, and leaving them out
-# buys about a fifth more iterations: 30 s on Wugong, mean of seeds 0-3, 3,348.04 -> 3,339.74
-# yuan (2026-11-29), 6,987.47 -> 6,889.45 (harvest day 2026-10-14), and on the over-full
-# 2026-11-16, objective with penalties, 21,316 -> 17,950 (benchmarks/pyvrp_operators.py).
+# penalties exceed what serving a node can cost, so these moves rarely pay; without them, 30 s
+# on Wugong, mean objective of seeds 0-3 (benchmarks/pyvrp_operators.py, docs/benchmarks.md):
+# 3,347.73 -> 3,342.89 yuan on 2026-11-29, 7,009.46 -> 6,944.34 on the harvest day 2026-10-14,
+# and 21,332 -> 17,959 (penalties included) on the over-full 2026-11-16.
 SKIPPED_OPERATORS = frozenset(
     {
         "RemoveOptionalClient",
