@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,8 +21,9 @@ from click.testing import CliRunner
 from cli import main
 from routing.compare import read_courier_routes
 from routing.exports.formats import KML_NS
+from routing.exports.map_html import map_html
 from routing.exports.sheets import write_sheets
-from routing.exports.views import plan_views
+from routing.exports.views import COLOURS, plan_views
 from routing.pipeline import load_plan
 from routing.plan import read_plan
 
@@ -223,6 +225,21 @@ def test_import_reports_violations_and_cost_difference(wugong_copy):
 
 def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_map_tells_apart_routes_beyond_the_palette(planned):
+    """A fleet of 30 outruns the 10 colours: every route keeps its own colour and line pattern."""
+    plan, day = load_plan(planned / "plan.json")
+    views, _ = plan_views(plan, day.problem, roads=day.roads, nodes=day.nodes)
+    fleet = [
+        replace(views[k % len(views)], vehicle=f"V{k:02d}", colour=COLOURS[k % len(COLOURS)])
+        for k in range(30)
+    ]
+    page = map_html(fleet, day.roads, "test")
+    line = r'<polyline points="[^"]*" stroke="(#\w+)"(?: stroke-dasharray="([^"]*)")?'
+    styles = re.findall(line, page)
+    assert len(styles) == 30
+    assert len(set(styles)) == 30
 
 
 @pytest.mark.skipif(

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..network import RoadArrays
 from ..units import format_hhmm
-from .views import RouteView, StopView
+from .views import COLOURS, RouteView, StopView
 
 # Base-layer style per road class: stroke width in screen pixels and grey level.
 _ROAD_STYLE = {
@@ -26,6 +26,8 @@ _ROAD_STYLE = {
     "tertiary": (1.2, "#d4d4d4"),
 }
 _MINOR = (0.7, "#e1e1e1")
+# line patterns (SVG stroke-dasharray, px) for the first, second and third round of colours
+_DASHES = ("", "9 5", "2 4")
 
 
 class _Frame:
@@ -92,7 +94,9 @@ def map_html(routes: list[RouteView], roads: RoadArrays, title: str) -> str:
     """The page; `routes` carry their road lines (WGS-84)."""
     frame = _Frame(roads.lon, roads.lat)
     layers, legend = [], []
-    for r in routes:
+    for i, r in enumerate(routes):
+        # colours repeat after ten routes (a fleet has up to 30): repeats get dashed lines
+        dash = _DASHES[(i // len(COLOURS)) % len(_DASHES)]
         pts = " ".join("{},{}".format(*frame.xy(lon, lat)) for lon, lat in r.line)
         marks = []
         for s in r.stops[1:-1]:
@@ -104,11 +108,19 @@ def map_html(routes: list[RouteView], roads: RoadArrays, title: str) -> str:
             )
         layers.append(
             f'<g class="route" id="v-{html.escape(r.vehicle)}">'
-            f'<polyline points="{pts}" stroke="{r.colour}"/>{"".join(marks)}</g>'
+            f'<polyline points="{pts}" stroke="{r.colour}"'
+            + (f' stroke-dasharray="{dash}"' if dash else "")
+            + f"/>{''.join(marks)}</g>"
+        )
+        swatch = (
+            f"background:repeating-linear-gradient(90deg,{r.colour} 0 {dash.split()[0]}px,"
+            f"transparent 0 {sum(map(int, dash.split()))}px)"
+            if dash
+            else f"background:{r.colour}"
         )
         legend.append(
             f'<label><input type="checkbox" checked data-v="v-{html.escape(r.vehicle)}">'
-            f'<span class="sw" style="background:{r.colour}"></span>{html.escape(r.vehicle)} '
+            f'<span class="sw" style="{swatch}"></span>{html.escape(r.vehicle)} '
             f"<small>{len(r.stops) - 2} stops, {r.km:.0f} km, {format_hhmm(r.depart_s)}-"
             f"{format_hhmm(r.return_s)}</small></label>"
         )
@@ -150,7 +162,7 @@ svg{{width:100%;height:100%;display:block;cursor:grab}}
 #panel{{position:absolute;top:8px;right:8px;max-height:80%;overflow:auto;background:#fffe;
 border:1px solid #ccc;border-radius:6px;padding:8px;font-size:13px}}
 #panel label{{display:block;white-space:nowrap}}
-.sw{{display:inline-block;width:14px;height:4px;margin:0 5px 3px 3px;vertical-align:middle}}
+.sw{{display:inline-block;width:22px;height:4px;margin:0 5px 3px 3px;vertical-align:middle}}
 #zoom{{position:absolute;left:8px;top:8px}} #zoom button{{display:block;width:32px;height:32px;
 font-size:18px;margin-bottom:4px}}
 #popup{{position:absolute;display:none;background:#fff;border:1px solid #888;border-radius:6px;
