@@ -70,6 +70,15 @@ engine_option = click.option(
 )
 
 
+plan_file_argument = click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
+
+
+def out_file_option(help: str):
+    return click.option(
+        "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help=help
+    )
+
+
 county_option = click.option(
     "--county", default="wugong", show_default=True, help="County folder name, adcode or name."
 )
@@ -175,7 +184,7 @@ def plan_cmd(
 
 
 @main.command("check")
-@click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
+@plan_file_argument
 @click.option("--json", "as_json", is_flag=True, help="Print violations as JSON.")
 @_fail_cleanly
 def check_cmd(plan_file, as_json):
@@ -213,7 +222,7 @@ def check_cmd(plan_file, as_json):
 
 
 @main.command("export")
-@click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
+@plan_file_argument
 @click.option(
     "--format",
     "fmt",
@@ -227,12 +236,7 @@ def check_cmd(plan_file, as_json):
     show_default=True,
     help="gcj02 for Chinese map apps (Amap, Tencent); Baidu's BD-09 is not offered.",
 )
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Output file (default: routes.<format> beside the plan).",
-)
+@out_file_option("Output file (default: routes.<format> beside the plan).")
 @_fail_cleanly
 def export_cmd(plan_file, fmt, crs, out):
     """Write a plan's routes as a file for courier systems, GIS or navigation apps.
@@ -248,14 +252,9 @@ def export_cmd(plan_file, fmt, crs, out):
 
 
 @main.command("map")
-@click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
+@plan_file_argument
 @click.option("--vehicle", default=None, help="Only this vehicle's route.")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Output HTML file (default: map.html beside the plan).",
-)
+@out_file_option("Output HTML file (default: map.html beside the plan).")
 @_fail_cleanly
 def map_cmd(plan_file, vehicle, out):
     """Write the drivers' map: one HTML page that works offline (roads, routes, stops).
@@ -270,14 +269,9 @@ def map_cmd(plan_file, vehicle, out):
 
 
 @main.command("sheets")
-@click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
+@plan_file_argument
 @click.option("--vehicle", default=None, help="Only this vehicle's sheets.")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Output PDF (default: sheets.pdf beside the plan).",
-)
+@out_file_option("Output PDF (default: sheets.pdf beside the plan).")
 @_fail_cleanly
 def sheets_cmd(plan_file, vehicle, out):
     """Print route sheets for drivers: a page or more per vehicle, with a map and tick boxes.
@@ -519,12 +513,7 @@ def bench_solve(file, time_limit, seed, iterations, engine, as_json):
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=10.0, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @engine_option
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the per-instance results as CSV.",
-)
+@out_file_option("Write the per-instance results as CSV.")
 @_fail_cleanly
 def bench_run(directory, bks_file, time_limit, seed, engine, out):
     """Solve every instance of a folder that has a best-known solution; print each gap and

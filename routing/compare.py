@@ -17,7 +17,7 @@ from pathlib import Path
 from .errors import Fault, Faults, InputError
 from .plan import Plan, Route, Stop, read_plan
 from .problem import Problem
-from .units import parse_hhmm
+from .units import parse_hhmmss
 from .validate import Violation, replay, validate
 
 REQUIRED = (
@@ -78,7 +78,7 @@ def read_route_csv(path: Path, problem: Problem) -> Plan:
         faults.add(name, f"missing column '{c}'", row=1)
     faults.raise_if_any()
     vehicles = {v.id: v for v in problem.vehicles}
-    rows_by_vehicle: dict[str, list[tuple[int, int, dict]]] = defaultdict(list)
+    rows_by_vehicle: dict[str, list[tuple[int, dict, dict[str, int]]]] = defaultdict(list)
     for k, row in enumerate(reader, start=2):
         vid = (row.get("vehicle") or "").strip()
         if vid not in vehicles:
@@ -92,51 +92,38 @@ def read_route_csv(path: Path, problem: Problem) -> Plan:
         if row["stop_id"] not in problem.index:
             faults.add(name, f"unknown service point '{row['stop_id']}'", row=k, field="stop_id")
             continue
+        times = {}  # the stated clock times of the row, seconds
         for f in ("arrival", "start", "departure"):
             if row.get(f):
                 try:
-                    parse_hhmm(row[f][:5])
+                    times[f] = parse_hhmmss(row[f])
                 except ValueError as exc:
                     faults.add(name, str(exc), row=k, field=f)
-        rows_by_vehicle[vid].append((seq, k, row))
+        rows_by_vehicle[vid].append((seq, row, times))
     faults.raise_if_any()
-
-    def clock(cell: str | None) -> int | None:
-        if not cell:
-            return None
-        parts = [int(x) for x in cell.split(":")]
-        return parts[0] * 3600 + parts[1] * 60 + (parts[2] if len(parts) > 2 else 0)
 
     routes = []
     for vid, rows in rows_by_vehicle.items():
         rows.sort(key=lambda t: t[0])
         depot = vehicles[vid].depot
-        depart = next(
-            (
-                clock(r["departure"])
-                for _, _, r in rows[:1]
-                if r["stop_id"] == depot and r.get("departure")
-            ),
-            None,
-        )
+        _, first, first_times = rows[0]
+        depart = first_times.get("departure") if first["stop_id"] == depot else None
         stops = []
-        for _, _, r in rows:
-            work = (
-                _ids(r["orders_delivered"])
-                + _ids(r["orders_collected"])
-                + _ids(r["orders_unloaded"])
-            )
-            if r["stop_id"] == depot and not work:
+        for _, r, times in rows:
+            deliver = _ids(r["orders_delivered"])
+            collect = _ids(r["orders_collected"])
+            unload = _ids(r["orders_unloaded"])
+            if r["stop_id"] == depot and not (deliver or collect or unload):
                 continue  # the depot rows around a route
             stops.append(
                 Stop(
                     point=r["stop_id"],
-                    arrival_s=clock(r.get("arrival")) or 0,
-                    start_s=clock(r.get("start")) or 0,
-                    departure_s=clock(r.get("departure")) or 0,
-                    deliver=_ids(r["orders_delivered"]),
-                    collect=_ids(r["orders_collected"]),
-                    unload=_ids(r["orders_unloaded"]),
+                    arrival_s=times.get("arrival", 0),
+                    start_s=times.get("start", 0),
+                    departure_s=times.get("departure", 0),
+                    deliver=deliver,
+                    collect=collect,
+                    unload=unload,
                 )
             )
         routes.append(

@@ -24,6 +24,16 @@ def parse_hhmm(text: str) -> int:
     return hours * 3600 + minutes * 60
 
 
+def parse_hhmmss(text: str) -> int:
+    """'07:30:15' or '07:30' -> seconds since midnight (the clock times route files carry)."""
+    if text.count(":") != 2:
+        return parse_hhmm(text)
+    hhmm, _, sec = text.strip().rpartition(":")
+    if not re.fullmatch(r"\d{2}", sec) or int(sec) > 59:
+        raise ValueError(f"'{text}' is not a time of day HH:MM:SS")
+    return parse_hhmm(hhmm) + int(sec)
+
+
 def format_hhmm(seconds: float) -> str:
     """27000 -> '07:30' (rounded down to the minute)."""
     s = int(seconds)

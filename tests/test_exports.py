@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from cli import main
 from routing.compare import read_courier_routes
+from routing.errors import InputError
 from routing.exports.formats import KML_NS
 from routing.exports.map_html import map_html
 from routing.exports.sheets import write_sheets
@@ -310,3 +311,17 @@ def test_sheets_show_chinese_names_or_say_they_cannot(planned, tmp_path):
     text = _pdf_text(fallback, tmp_path)
     assert first.name_pinyin in text and "names are shown in pinyin" in text
     assert first.name not in text
+
+
+def test_import_names_the_row_and_field_of_a_bad_clock_time(planned, tmp_path):
+    _, day = load_plan(planned / "plan.json")
+    bad = tmp_path / "bad_time.csv"
+    bad.write_text(
+        "vehicle,sequence,stop_id,orders_delivered,orders_collected,orders_unloaded,departure\n"
+        "VAN-01,0,610431-HUB,,,,07:30:x\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        read_courier_routes(bad, day.problem)
+    assert "row 2" in str(err.value) and "departure" in str(err.value)
+    assert "'07:30:x' is not a time of day HH:MM:SS" in str(err.value)

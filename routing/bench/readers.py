@@ -35,7 +35,6 @@ BENCH_DATE = "2000-01-01"
 @dataclass(frozen=True)
 class Instance:
     name: str
-    family: str  # solomon | vrplib | lilim | vrpspd
     ids: tuple[str, ...]  # node ids as written in the file; ids[0] is the depot
     dist: np.ndarray  # [i, j] in instance units, convention already applied
     capacity: float
@@ -88,7 +87,6 @@ def read_solomon_txt(path: Path) -> Instance:
         ) from None
     return Instance(
         name=lines[0].strip(),
-        family="solomon",
         ids=tuple(str(int(i)) for i in arr[:, 0]),
         dist=_dimacs(xy),
         capacity=capacity,
@@ -156,7 +154,6 @@ def read_vrplib(path: Path) -> Instance:
         service = np.zeros(n)
     return Instance(
         name=header.get("NAME", path.stem),
-        family="vrplib",
         ids=ids,
         dist=dist,
         capacity=float(header["CAPACITY"]),
@@ -190,7 +187,6 @@ def read_lilim(path: Path) -> Instance:
     n = len(arr)
     return Instance(
         name=path.stem,
-        family="lilim",
         ids=tuple(str(int(i)) for i in arr[:, 0]),
         dist=_euclid(arr[:, 1:3]),
         capacity=capacity,
@@ -225,7 +221,6 @@ def read_vrpspd(path: Path) -> Instance:
         ) from None
     return Instance(
         name=header.get("NAME", path.stem),
-        family="vrpspd",
         ids=tuple(str(int(i)) for i in pd[:, 0]),
         dist=dist,
         capacity=float(header["CAPACITY"]),

@@ -11,14 +11,7 @@ from ..pipeline import load_plan
 from .formats import to_csv, to_geojson, to_gpkg, to_gpx, to_kml
 from .views import plan_views
 
-EXTENSIONS = {
-    "json": "json",
-    "csv": "csv",
-    "geojson": "geojson",
-    "gpx": "gpx",
-    "kml": "kml",
-    "gpkg": "gpkg",
-}
+FORMATS = ("json", "csv", "geojson", "gpx", "kml", "gpkg")  # each also the file extension
 
 
 def _target(plan_file: Path, out: Path | None, default: str) -> Path:
@@ -27,10 +20,10 @@ def _target(plan_file: Path, out: Path | None, default: str) -> Path:
 
 def export_plan(plan_file: Path, fmt: str, crs: str = "wgs84", out: Path | None = None) -> Path:
     """Write the plan in `fmt`; returns the path written."""
-    if fmt not in EXTENSIONS:
+    if fmt not in FORMATS:
         raise InputError(Fault("--format", f"unknown format {fmt!r}"))
     plan, day = load_plan(plan_file)
-    path = _target(plan_file, out, f"routes.{EXTENSIONS[fmt]}")
+    path = _target(plan_file, out, f"routes.{fmt}")
     if fmt == "json":  # the canonical plan: ids only, no coordinates to convert
         data = plan.to_json().encode("utf-8")
     else:
