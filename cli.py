@@ -1,15 +1,18 @@
 """`route`: the command line, a thin layer over the `routing` library.
 
 Every command is a plain library call plus output; errors become one message and an exit code
-(3 bad input, 4 road network, 5 plan failed validation, 1 `route check` found violations).
+(3 bad input, 4 road network, 5 plan failed validation, 1 `route check` found violations, and 1
+for anything unexpected, with `route --debug` to show where). The library is imported inside
+each command, so `route --help` starts at once.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+import os
 import sys
 import time
+import traceback
 from functools import wraps
 from pathlib import Path
 
@@ -19,7 +22,8 @@ from routing.errors import RouteError
 
 
 def _fail_cleanly(fn):
-    """Library errors become 'error: ...' on stderr and their exit code: no traceback."""
+    """Library errors become 'error: ...' on stderr and their exit code; anything unexpected
+    becomes one line and exit code 1 (the stack with `route --debug`). Never a traceback."""
 
     @wraps(fn)
     def wrapper(*args, **kwargs):
@@ -31,6 +35,25 @@ def _fail_cleanly(fn):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # `route ... | head`: the reader has gone; nothing to say
+            sys.stderr.close()
+            sys.exit(0)
+        except (click.ClickException, click.exceptions.Exit):
+            raise
+        except Exception as exc:
+            if os.environ.get("ROUTE_DEBUG"):
+                traceback.print_exc()
+            else:
+                frames = traceback.extract_tb(exc.__traceback__)
+                where = (
+                    f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+                )
+                click.echo(
+                    f"error: unexpected {type(exc).__name__}{where}: {str(exc)[:300]} "
+                    "(run 'route --debug ...' to see the details, and please report it)",
+                    err=True,
+                )
+            sys.exit(1)
 
     return wrapper
 
@@ -54,11 +77,25 @@ def _date(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
+def _params(time_limit, seed, iterations, engine, say, improved=None):
+    from routing.model.params import SolveParams
+
+    return SolveParams(
+        time_limit=time_limit,
+        seed=seed,
+        iterations=iterations,
+        engine=engine,
+        progress=say,
+        on_improve=improved,
+    )
+
+
 data_dir_option = click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder of county datasets (default: $ROUTE_DATA_DIR or the project's data/).",
+    help="Data home: where counties are built and orders stored (default: $ROUTE_DATA_DIR, "
+    "else ~/.local/share/rural-route); the bundled Wugong is found either way.",
 )
 engine_option = click.option(
     "--engine",
@@ -68,9 +105,24 @@ engine_option = click.option(
     help="auto: PyVRP on two cores (OR-Tools where PyVRP cannot model the day, and on any "
     "further core), from OR-Tools' first solution; best plan kept.",
 )
-
-
+time_limit_option = click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Search time in seconds.",
+)
+seed_option = click.option("--seed", type=int, default=0, show_default=True, help="Search seed.")
+iterations_option = click.option(
+    "--iterations",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop each search after this many solutions (deterministic runs).",
+)
 plan_file_argument = click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
+county_option = click.option(
+    "--county", default="wugong", show_default=True, help="County folder name, adcode or name."
+)
 
 
 def out_file_option(help: str):
@@ -79,48 +131,35 @@ def out_file_option(help: str):
     )
 
 
-county_option = click.option(
-    "--county", default="wugong", show_default=True, help="County folder name, adcode or name."
-)
-
-
 @click.group()
 @click.version_option(package_name="rural-route")
-def main():
+@click.option("--debug", is_flag=True, help="Show the Python stack of an unexpected error.")
+def main(debug):
     """Daily routes for a county logistics fleet: parcels down to villages, produce up from
     them, on one tour."""
+    if debug:
+        os.environ["ROUTE_DEBUG"] = "1"
 
 
 @main.command("plan")
 @click.option("--date", "date", required=True, callback=_date, help="Service date YYYY-MM-DD.")
 @county_option
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0.1),
-    default=30.0,
-    show_default=True,
-    help="Search time in seconds.",
-)
-@click.option("--seed", type=int, default=0, show_default=True, help="Search seed.")
+@time_limit_option
+@seed_option
 @engine_option
-@click.option(
-    "--iterations",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Stop after this many search solutions (deterministic runs).",
-)
+@iterations_option
 @click.option(
     "--orders",
     "orders_file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Order file (default: data/<county>/orders/<date>.csv, else generated demo orders).",
+    help="Order file (default: the county's orders/<date>.csv, else generated demo orders).",
 )
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Output folder (default: plans/<county>/<date>/).",
+    help="Output folder, replaced as a whole (default: plans/<county>/<date>/).",
 )
 @click.option("--no-maps", is_flag=True, help="Skip the drivers' map.html and sheets.pdf.")
 @click.option("--quiet", is_flag=True, help="No progress or summary; errors only.")
@@ -141,19 +180,25 @@ def plan_cmd(
     as_json,
     data_dir,
 ):
-    """Plan the day's routes for the whole fleet and write plan.json and routes.csv.
+    """Plan the day's routes for the whole fleet and write plan.json, routes.csv and the
+    drivers' map.html and sheets.pdf.
 
     \b
     Example:
       route plan --date 2026-11-29
       route plan --date 2026-11-29 --county wugong --time-limit 60 --out plans/today
     """
-    from routing.outputs import write_plan
+    from routing.exports.plan_outputs import check_out_dir, write_plan
     from routing.pipeline import load_day, solve_day
-    from routing.report import route_rows, summary_text, unserved_by_reason
+    from routing.plans.report import route_rows, summary_text, unserved_by_reason
 
     say = _say(quiet or as_json)
+    if out is not None:
+        check_out_dir(out)  # before any work: a folder the outputs may not replace
+    t = time.perf_counter()
+    say(f"loading {county} for {date} ...")
     day = load_day(county, date, data_dir, None, orders_file, say)
+    say(f"loaded in {time.perf_counter() - t:.1f} s; searching for up to {time_limit:g} s ...")
     last = [0.0]
 
     def improved(elapsed: float, cost: float) -> None:
@@ -161,11 +206,12 @@ def plan_cmd(
             last[0] = max(elapsed, 1e-9)
             say(f"search {elapsed:5.1f} s  best {cost:,.2f}")
 
-    plan = solve_day(day, time_limit, seed, iterations, say, improved, engine)
+    plan = solve_day(day, _params(time_limit, seed, iterations, engine, say, improved))
     out_dir = out or Path("plans") / day.county.slug / date
     t = time.perf_counter()
-    plan = write_plan(plan, day, out_dir, maps=not no_maps)
-    say(f"plan validated and written to {out_dir}/ ({time.perf_counter() - t:.2f} s)")
+    say(f"writing {out_dir}/ ...")
+    plan = write_plan(plan, day, out_dir, maps=not no_maps, progress=say)
+    say(f"plan validated and written to {out_dir}/ ({time.perf_counter() - t:.1f} s)")
     if as_json:
         click.echo(
             json.dumps(
@@ -185,11 +231,13 @@ def plan_cmd(
 
 @main.command("check")
 @plan_file_argument
-@click.option("--json", "as_json", is_flag=True, help="Print violations as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print every violation as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
 @_fail_cleanly
-def check_cmd(plan_file, as_json):
-    """Re-check a plan against its inputs: arrivals, loads, capacity, windows, shifts,
-    compatibility, cost and that every order is served once or listed as unserved.
+def check_cmd(plan_file, as_json, quiet):
+    """Re-check a plan against its inputs: recompute arrivals, loads, capacity, windows,
+    shifts, compatibility, cost, the summary and every unserved reason; every order must be
+    served once or listed as unserved. Exits 1 if a rule is broken.
 
     \b
     Example:
@@ -197,7 +245,8 @@ def check_cmd(plan_file, as_json):
     """
     from routing.pipeline import check_plan
 
-    plan, _, violations = check_plan(plan_file)
+    plan, _, violations = check_plan(plan_file, progress=_say(quiet or as_json))
+    real = plan.summary()
     if as_json:
         click.echo(
             json.dumps(
@@ -205,6 +254,8 @@ def check_cmd(plan_file, as_json):
                     "plan": str(plan_file),
                     "ok": not violations,
                     "violations": [vars(v) for v in violations],
+                    "recomputed": real,
+                    "stated": plan.stated_summary,
                 },
                 ensure_ascii=False,
             )
@@ -213,10 +264,15 @@ def check_cmd(plan_file, as_json):
         for v in violations:
             click.echo(str(v))
         verdict = "OK" if not violations else f"{len(violations)} violation(s)"
+        stated = plan.stated_summary or {}
+        claim = stated.get("cost_yuan")
+        differs = claim is not None and abs(float(claim) - real["cost_yuan"]) > 0.01
         click.echo(
-            f"{plan_file}: {verdict} ({len(plan.routes)} routes, "
-            f"{plan.summary()['orders_served']} orders served, "
-            f"{len(plan.unserved)} unserved, cost {plan.cost_yuan:.2f} yuan)"
+            f"{plan_file}: {verdict} ({real['vehicles_used']} routes, "
+            f"{real['orders_served']} orders served, {real['orders_unserved']} unserved; "
+            f"the routes cost {real['cost_yuan']:.2f} yuan"
+            + (f", the file states {float(claim):.2f}" if differs else "")
+            + ")"
         )
     sys.exit(1 if violations else 0)
 
@@ -283,7 +339,7 @@ def sheets_cmd(plan_file, vehicle, out):
     from routing.exports.files import write_route_sheets
 
     path, chinese = write_route_sheets(plan_file, vehicle, out)
-    note = "" if chinese else " (no CJK font installed: names in pinyin)"
+    note = "" if chinese else " (no CJK font: names in pinyin)"
     click.echo(f"wrote {path}{note}")
 
 
@@ -298,11 +354,12 @@ def sheets_cmd(plan_file, vehicle, out):
     show_default=True,
     help="Search time for the optimised plan it is compared with.",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@seed_option
+@iterations_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @data_dir_option
 @_fail_cleanly
-def import_cmd(file, date, county, time_limit, seed, as_json, data_dir):
+def import_cmd(file, date, county, time_limit, seed, iterations, as_json, data_dir):
     """Check a courier company's own routes for a day (our CSV columns or a plan.json) and
     compare them with the optimised plan for the same orders. Exits 1 if a rule is broken.
 
@@ -310,29 +367,22 @@ def import_cmd(file, date, county, time_limit, seed, as_json, data_dir):
     Example:
       route import zto-routes.csv --date 2026-11-29 --county wugong
     """
-    from routing.compare import compare, read_courier_routes
     from routing.pipeline import load_day, solve_day
+    from routing.plans.compare import compare, read_courier_routes
 
     say = _say(as_json)
     day = load_day(county, date, data_dir, None, None, say)
     courier = read_courier_routes(file, day.problem)
     say(f"optimising the same {len(day.problem.orders)} orders for comparison ...")
-    report = compare(courier, day.problem, solve_day(day, time_limit, seed, None, say))
+    optimised = solve_day(day, _params(time_limit, seed, iterations, "auto", say))
+    report = compare(courier, day.problem, optimised)
     if as_json:
+        fields = ("measure", "courier", "optimised", "difference_pct")
         click.echo(
             json.dumps(
                 {
                     "violations": [vars(v) for v in report.violations],
-                    "comparison": [
-                        dict(
-                            zip(
-                                ("measure", "courier", "optimised", "difference_pct"),
-                                r,
-                                strict=True,
-                            )
-                        )
-                        for r in report.rows()
-                    ],
+                    "comparison": [dict(zip(fields, r, strict=True)) for r in report.rows()],
                 },
                 ensure_ascii=False,
             )
@@ -366,28 +416,47 @@ def data():
     "raw_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Division data in the Vonng/adcode layout (default: the vendored subset).",
+    help="Division data in the Vonng/adcode layout (default: the bundled subset).",
 )
 @data_dir_option
 @_fail_cleanly
 def data_build(county, seed, raw_dir, data_dir):
-    """Build data/<county>/ from the administrative division data (byte-for-byte
-    reproducible from the seed).
+    """Build a county's dataset in the data home from the administrative division data
+    (byte-for-byte reproducible from the seed). A rebuild replaces the folder as a whole and
+    keeps its orders.
 
     \b
     Example:
-      route data build wugong
+      route data build lixian
       route data build 621226 --seed 1
     """
-    from routing.admin import default_raw_dir
-    from routing.county import default_data_dir
-    from routing.county_build import build_county
+    from routing.datasets.build import build_county
+    from routing.inputs.locations import data_home, raw_division_dir
 
     report = build_county(
-        county, raw_dir or default_raw_dir(), data_dir or default_data_dir(), seed, _say(False)
+        county, raw_dir or raw_division_dir(), data_home(data_dir), seed, _say(False)
     )
     total = sum(report.files.values())
     click.echo(f"wrote {report.dir}/ ({len(report.files)} files, {total / 1e6:.1f} MB)")
+
+
+@data.command("seal")
+@click.argument("county")
+@data_dir_option
+@_fail_cleanly
+def data_seal(county, data_dir):
+    """Record a county's files as they are now, after changing points.csv, the roads or a
+    boundary on purpose (a plan refuses a dataset whose files do not match their record).
+
+    \b
+    Example:
+      route data seal lixian
+    """
+    from routing.inputs.county import edit_county
+
+    with edit_county(county, data_dir) as stage:
+        folder = stage.name
+    click.echo(f"sealed {county} ({folder})")
 
 
 @main.group()
@@ -398,27 +467,29 @@ def network():
 @network.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--county", required=True, help="County folder name, adcode or name.")
+@click.option(
+    "--force", is_flag=True, help="Import even if some service points could not be reached."
+)
 @data_dir_option
 @_fail_cleanly
-def network_import(file, county, data_dir):
+def network_import(file, county, force, data_dir):
     """Replace a county's generated roads with a real OpenStreetMap extract (.osm XML,
-    .osm.pbf or osmnx GraphML), clipped to the county boundary.
+    .osm.pbf or osmnx GraphML), clipped to the county boundary. Refused, changing nothing, if
+    the new roads would leave service points unreachable (unless --force).
 
     \b
     Example:
       route network import shaanxi-latest.osm.pbf --county wugong
     """
-    from routing.county import default_data_dir, find_county_dir
-    from routing.osm_import import import_network
+    from routing.datasets.osm_import import import_network
 
-    cdir = find_county_dir(data_dir or default_data_dir(), county)
-    report = import_network(file, cdir, _say(False))
+    report = import_network(file, county, data_dir, force, _say(False))
     click.echo(f"wrote {report['path']}: {report['nodes']} nodes, {report['km']:.0f} km of road")
 
 
 @main.group()
 def orders():
-    """Order files: data/<county>/orders/YYYY-MM-DD.csv."""
+    """Order files: the county's orders/YYYY-MM-DD.csv."""
 
 
 @orders.command("import")
@@ -427,17 +498,15 @@ def orders():
 @data_dir_option
 @_fail_cleanly
 def orders_import(file, county, data_dir):
-    """Validate an order file and store it under its date(s).
+    """Validate an order file and store it under its date(s), all dates or none.
 
     \b
     Example:
       route orders import my-orders.csv --county wugong
     """
-    from routing.county import load_county
-    from routing.order_store import import_orders
+    from routing.inputs.orders import import_orders
 
-    c = load_county(county, data_dir)
-    for day, path, n in import_orders(file, c):
+    for day, path, n in import_orders(file, county, data_dir):
         click.echo(f"{day}: {n} orders -> {path}")
 
 
@@ -454,11 +523,10 @@ def orders_generate(date, county, seed, data_dir):
     Example:
       route orders generate --date 2026-10-14 --county wugong
     """
-    from routing.county import load_county
-    from routing.order_store import generate_to_file
+    from routing.inputs.orders import generate_to_file
+    from routing.units import parse_date
 
-    c = load_county(county, data_dir)
-    path, orders_ = generate_to_file(c, dt.date.fromisoformat(date), seed)
+    path, orders_ = generate_to_file(county, parse_date(date), seed, data_dir)
     kg_out = sum(o.kg for o in orders_ if o.kind == "delivery")
     kg_in = sum(o.kg for o in orders_ if o.kind == "pickup")
     click.echo(
@@ -474,8 +542,8 @@ def bench():
 @bench.command("solve")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=10.0, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--iterations", type=click.IntRange(min=1), default=None)
+@seed_option
+@iterations_option
 @engine_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @_fail_cleanly
@@ -488,7 +556,7 @@ def bench_solve(file, time_limit, seed, iterations, engine, as_json):
     """
     from routing.bench.runner import solve_instance
 
-    result = solve_instance(file, time_limit, seed, engine, iterations)
+    result = solve_instance(file, _params(time_limit, seed, iterations, engine, _say(True)))
     if as_json:
         click.echo(json.dumps(result.to_dict()))
     else:
@@ -511,11 +579,12 @@ def bench_solve(file, time_limit, seed, iterations, engine, as_json):
     help="CSV with columns instance and distance.",
 )
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=10.0, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@seed_option
+@iterations_option
 @engine_option
 @out_file_option("Write the per-instance results as CSV.")
 @_fail_cleanly
-def bench_run(directory, bks_file, time_limit, seed, engine, out):
+def bench_run(directory, bks_file, time_limit, seed, iterations, engine, out):
     """Solve every instance of a folder that has a best-known solution; print each gap and
     the mean, median and max gap and the number infeasible.
 
@@ -524,10 +593,10 @@ def bench_run(directory, bks_file, time_limit, seed, engine, out):
       route bench run ../shared/benchmarks/solomon \\
           --bks ../shared/benchmarks/solomon/bks.csv --time-limit 10
     """
-    from routing.bench.runner import run
-    from routing.tables import write_atomic
+    from routing.bench.runner import rows_csv, run
 
-    rows, summary = run(directory, bks_file, time_limit, seed, engine, _say(False))
+    params = _params(time_limit, seed, iterations, engine, _say(False))
+    rows, summary = run(directory, bks_file, params)
     click.echo(f"{'instance':10} {'cost':>10} {'BKS':>10} {'gap %':>7} {'veh':>4} {'s':>6}")
     for r in rows:
         g = f"{r['gap_pct']:7.2f}" if r["gap_pct"] is not None else "  INFEAS"
@@ -541,14 +610,9 @@ def bench_run(directory, bks_file, time_limit, seed, engine, out):
         f"median {summary['median_gap_pct']}, max {summary['max_gap_pct']}"
     )
     if out:
-        import csv
-        import io
+        from routing.atomic import write_atomic
 
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-        write_atomic(out, buf.getvalue())
+        write_atomic(out, rows_csv(rows))
 
 
 if __name__ == "__main__":

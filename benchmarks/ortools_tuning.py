@@ -17,9 +17,10 @@ from pathlib import Path
 
 from routing.bench.readers import read_instance, to_problem
 from routing.bench.runner import gap, instance_files, read_bks
-from routing.engines import ortools_engine
-from routing.engines.ortools_engine import Tuning
-from routing.visits import build_nodes
+from routing.model.params import SolveParams
+from routing.model.visits import build_nodes
+from routing.solve.engines import ortools_engine
+from routing.solve.engines.ortools_engine import Tuning
 
 SETTINGS = {
     "or-tools-defaults": Tuning(),
@@ -63,7 +64,8 @@ def main() -> None:
         nm = build_nodes(to_problem(inst))
         cells = []
         for name in names:
-            result = ortools_engine.solve(nm, args.time_limit, tuning=SETTINGS[name])
+            params = SolveParams(time_limit=args.time_limit)
+            result = ortools_engine.solve(nm, params, tuning=SETTINGS[name])
             served = {k for seq in result.routes for k in seq}
             # problem points keep the instance's node order, so a node's point is its position
             routes = [[nm.nodes[k].point for k in seq] for seq in result.routes if seq]

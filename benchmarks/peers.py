@@ -22,6 +22,7 @@ import numpy as np
 
 from routing.bench.readers import Instance, read_instance
 from routing.bench.runner import gap, instance_files, read_bks, solve_instance
+from routing.model.params import SolveParams
 
 SCALE = 10  # Solomon / VRPLIB-TW: integer tenths, exact under DIMACS truncation
 
@@ -48,7 +49,7 @@ def _check(inst: Instance, routes: list[list[int]]) -> bool:
 
 def project(path: Path, seconds: float) -> tuple[list[list[int]] | None, float]:
     t0 = time.perf_counter()
-    r = solve_instance(path, seconds)
+    r = solve_instance(path, SolveParams(time_limit=seconds))
     inst = read_instance(path)
     pos = {int(pid): k for k, pid in enumerate(inst.ids)}
     routes = [[pos[i] for i in route] for route in r.routes]

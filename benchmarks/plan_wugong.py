@@ -15,14 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from routing.county import load_county
-from routing.demand import generate_orders
-from routing.matrices import matrices_for
-from routing.network import read_road_arrays, snap
-from routing.outputs import write_plan
+from routing.exports.plan_outputs import write_plan
+from routing.inputs.county import load_county
+from routing.inputs.demo_orders import generate_orders
+from routing.model.params import SolveParams
+from routing.network.graph import read_road_arrays, snap
+from routing.network.matrices import matrices_for
 from routing.pipeline import load_day, solve_day
+from routing.plans.validate import validate
 from routing.units import parse_date
-from routing.validate import validate
 
 
 def stage(label: str, seconds: float) -> None:
@@ -80,7 +81,7 @@ def main() -> None:
         )
         for limit in (float(x) for x in args.limits.split(",")):
             t = time.perf_counter()
-            plan = solve_day(day, time_limit=limit, seed=args.seed)
+            plan = solve_day(day, SolveParams(time_limit=limit, seed=args.seed))
             solve_s = time.perf_counter() - t
             t = time.perf_counter()
             assert validate(plan, day.problem) == []

@@ -15,12 +15,11 @@ import argparse
 import multiprocessing as mp
 import statistics
 
-import numpy as np
-
-from routing.engines import ortools_engine, pyvrp_engine
-from routing.engines.portfolio import WARM_START_SHARE, objective
+from routing.model.params import SolveParams
+from routing.model.visits import build_nodes
 from routing.pipeline import load_day
-from routing.visits import build_nodes
+from routing.solve.engines import ortools_engine, pyvrp_engine
+from routing.solve.engines.portfolio import WARM_START_SHARE, objective
 
 SETTINGS = {
     "pyvrp-default-operators": frozenset(),
@@ -32,10 +31,9 @@ _MODELS: dict = {}
 def run(job: tuple[str, str, int, float]) -> tuple[str, str, int, float, int]:
     date, setting, seed, seconds = job
     nm = _MODELS[date]
-    first, _ = ortools_engine.first_routes(
-        nm, min(2.0, WARM_START_SHARE * seconds), np.random.default_rng(seed), seed
-    )
-    result = pyvrp_engine.solve(nm, seconds, seed, initial=first, skip_operators=SETTINGS[setting])
+    first, _ = ortools_engine.first_routes(nm, min(2.0, WARM_START_SHARE * seconds), seed)
+    params = SolveParams(time_limit=seconds, seed=seed)
+    result = pyvrp_engine.solve(nm, params, initial=first, skip_operators=SETTINGS[setting])
     return date, setting, seed, objective(nm, result), result.stats["iterations"]
 
 

@@ -15,11 +15,12 @@ import time
 
 import numpy as np
 
-from routing.engines import ortools_engine, pyvrp_engine
-from routing.matrices import Matrices
-from routing.model import Order, ServicePoint, Vehicle
-from routing.problem import build_problem
-from routing.visits import build_nodes
+from routing.model.params import SolveParams
+from routing.model.problem import build_problem
+from routing.model.records import Order, ServicePoint, Vehicle
+from routing.model.visits import build_nodes
+from routing.network.matrices import Matrices
+from routing.solve.engines import ortools_engine, pyvrp_engine
 
 H = 3600
 
@@ -113,10 +114,10 @@ def main() -> None:
         nm = build_nodes(random_problem(rng))
         if not nm.nodes:
             continue
-        start, _ = ortools_engine.first_routes(nm, 0.05, np.random.default_rng(0))
+        start, _ = ortools_engine.first_routes(nm, 0.05, 0)
         served = {}
         for mode, init in (("cold", None), ("warm", start)):
-            r = pyvrp_engine.solve(nm, args.time_limit, seed=1, initial=init)
+            r = pyvrp_engine.solve(nm, SolveParams(time_limit=args.time_limit, seed=1), init)
             if not r.stats["feasible"]:
                 infeasible[mode] += 1
             served[mode] = sum(len(nm.nodes[k].orders) for seq in r.routes for k in seq)

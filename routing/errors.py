@@ -32,24 +32,32 @@ class RouteError(Exception):
     exit_code = 1
 
 
+SHOWN_FAULTS = 20  # an error message lists at most this many problems, then counts the rest
+KEPT_FAULTS = 1000  # a reader stops keeping problems after this many (it still counts them)
+
+
 class InputError(RouteError):
-    """Bad files or values. Carries every fault found, not just the first."""
+    """Bad files or values. Carries every fault found (up to KEPT_FAULTS, and the count of
+    all), not just the first."""
 
     exit_code = 3
 
-    def __init__(self, faults: list[Fault] | Fault | str):
+    def __init__(self, faults: list[Fault] | Fault | str, total: int | None = None):
         if isinstance(faults, str):
             faults = [Fault(file="input", message=faults)]
         elif isinstance(faults, Fault):
             faults = [faults]
         self.faults = tuple(faults)
+        self.total = max(total or 0, len(self.faults))
         super().__init__(self._text())
 
     def _text(self) -> str:
-        if len(self.faults) == 1:
+        if self.total == 1:
             return str(self.faults[0])
-        lines = [f"{len(self.faults)} problems in the input:"]
-        lines += [f"  - {f}" for f in self.faults]
+        lines = [f"{self.total:,} problems in the input:"]
+        lines += [f"  - {f}" for f in self.faults[:SHOWN_FAULTS]]
+        if self.total > SHOWN_FAULTS:
+            lines.append(f"  ... and {self.total - SHOWN_FAULTS:,} more")
         return "\n".join(lines)
 
 
@@ -76,14 +84,17 @@ class Faults:
 
     def __init__(self) -> None:
         self.items: list[Fault] = []
+        self.count = 0
 
     def add(self, file: str, message: str, row: int | None = None, field: str | None = None):
-        self.items.append(Fault(file=file, message=message, row=row, field=field))
+        self.count += 1
+        if len(self.items) < KEPT_FAULTS:
+            self.items.append(Fault(file=file, message=message, row=row, field=field))
 
     def __bool__(self) -> bool:
-        return bool(self.items)
+        return self.count > 0
 
     def raise_if_any(self) -> None:
         """Raise every fault at once, in file and row order."""
         if self.items:
-            raise InputError(sorted(self.items, key=lambda f: (f.file, f.row or 0)))
+            raise InputError(sorted(self.items, key=lambda f: (f.file, f.row or 0)), self.count)

@@ -1,7 +1,7 @@
 """The day's plan end to end: county data -> matrices -> problem -> search -> plan -> check.
 
 `plan()` is the Python API the command line calls. Each stage is timed; nothing is written
-here (see `routing.outputs`).
+here (see `routing.exports.plan_outputs`).
 """
 
 from __future__ import annotations
@@ -15,22 +15,26 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .county import County, load_county, read_orders
-from .demand import generate_orders
-from .diagnose import dropped_reasons
-from .engines import portfolio
 from .errors import Fault, InputError, PlanInvalidError
-from .matrices import default_cache_dir, matrices_for
-from .network import RoadArrays, check_connected, file_sha256, read_road_arrays, snap
-from .plan import Plan, Route, Stop, Unserved, read_plan
-from .problem import GRAMS_PER_KG, ML_PER_L, Problem, build_problem
-from .repair import place_leftovers
-from .schedule import evaluate
+from .inputs.county import County, load_county
+from .inputs.demo_orders import generate_orders
+from .inputs.orders import read_orders
+from .model.params import SolveParams
+from .model.problem import Problem, build_problem
+from .model.records import Order
+from .network.graph import RoadArrays, check_connected, file_sha256, read_road_arrays, snap
+from .network.matrices import default_cache_dir, matrices_for
+from .plans.document import Plan
+from .plans.reader import read_plan
+from .plans.validate import validate
+from .solve.solver import solve_problem
 from .units import parse_date
-from .validate import validate
-from .visits import NodeModel, build_nodes
 
 Progress = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    """Progress that says nothing."""
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,11 @@ def load_day(
     data_dir: Path | None = None,
     cache_dir: Path | None = None,
     orders_file: Path | None = None,
-    progress: Progress = lambda m: None,
+    progress: Progress = _quiet,
 ) -> Day:
+    """Everything a day's plan is made from: the county, the date's orders (its file, else the
+    demo orders of the demand model) and the travel matrices."""
     day = parse_date(date)
-    timings: dict[str, float] = {}
     t = time.perf_counter()
     c = load_county(county, data_dir)
     orders_seed = None
@@ -74,31 +79,40 @@ def load_day(
             f"orders: no file {c.orders_path(day)}; using {len(orders)} generated demo "
             f"orders (seed {orders_seed})"
         )
-    timings["load_s"] = time.perf_counter() - t
+    return _day(c, day.isoformat(), orders, path, orders_seed, cache_dir, progress, t)
 
+
+def _day(
+    c: County,
+    date: str,
+    orders: tuple[Order, ...],
+    orders_path: Path | None,
+    orders_seed: int | None,
+    cache_dir: Path | None,
+    progress: Progress,
+    t: float,
+) -> Day:
+    timings = {"load_s": time.perf_counter() - t}
     t = time.perf_counter()
     cache = cache_dir if cache_dir is not None else default_cache_dir()
-    arrays = read_road_arrays(c.graph_path, cache)
+    progress("road graph ...")
+    arrays = read_road_arrays(c.graph_path, cache, c.digests.get("roads.graphml"))
     timings["graph_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    ids = [p.id for p in c.points]
-    nodes, snap_m = snap(
-        arrays, ids, np.array([p.lon for p in c.points]), np.array([p.lat for p in c.points])
-    )
-    check_connected(arrays, ids, nodes, ids.index(c.hub.id))
+    nodes, snap_m = snap_points(arrays, c.points)
     timings["snap_s"] = time.perf_counter() - t
     progress(
-        f"road graph: {arrays.n_nodes} nodes; {len(ids)} points snapped, farthest "
+        f"road graph: {arrays.n_nodes} nodes; {len(c.points)} points snapped, farthest "
         f"{snap_m.max():.0f} m"
     )
     t = time.perf_counter()
     mats = matrices_for(arrays, nodes, [v.profile for v in c.fleet], cache, progress)
     timings["matrices_s"] = time.perf_counter() - t
-    problem = build_problem(c.slug, day.isoformat(), c.points, c.fleet, orders, mats)
+    problem = build_problem(c.slug, date, c.points, c.fleet, orders, mats)
     return Day(
         county=c,
         problem=problem,
-        orders_path=path,
+        orders_path=orders_path,
         orders_seed=orders_seed,
         snap_m=snap_m,
         timings=timings,
@@ -107,54 +121,16 @@ def load_day(
     )
 
 
-def _kg(grams: int) -> float:
-    return round(grams / GRAMS_PER_KG, 3)
-
-
-def _litres(ml: int) -> float:
-    return round(ml / ML_PER_L, 3)
-
-
-def build_routes(nm: NodeModel, routes: tuple[tuple[int, ...], ...]) -> tuple[Route, ...]:
-    """Plan routes from node sequences, timed and loaded by `routing.schedule`."""
-    p = nm.problem
-    out = []
-    for v, seq in enumerate(routes):
-        if not seq:
-            continue
-        ev = evaluate(p, nm.nodes, v, seq)
-        if not ev.feasible:
-            raise PlanInvalidError(
-                f"the search returned an infeasible route for {p.vehicles[v].id} ({ev.violation})"
-            )
-        ids = lambda ks: tuple(p.orders[k].id for k in ks)  # noqa: E731
-        stops = tuple(
-            Stop(
-                point=p.points[nm.nodes[k].point].id,
-                arrival_s=ev.arrival[i],
-                start_s=ev.start[i],
-                departure_s=ev.departure[i],
-                deliver=ids(nm.nodes[k].deliver),
-                collect=ids(nm.nodes[k].collect),
-                unload=ids(nm.nodes[k].unload),
-                load_kg=_kg(ev.load_g[i]),
-                load_l=_litres(ev.load_ml[i]),
-            )
-            for i, k in enumerate(seq)
-        )
-        out.append(
-            Route(
-                vehicle=p.vehicles[v].id,
-                depart_s=ev.depart,
-                return_s=ev.ret,
-                distance_m=ev.dist_m,
-                cost_yuan=round(ev.cost, 2),
-                start_load_kg=_kg(ev.start_g),
-                start_load_l=_litres(ev.start_ml),
-                stops=stops,
-            )
-        )
-    return tuple(out)
+def snap_points(arrays: RoadArrays, points) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's road node and its distance to it; every point must be reachable from the
+    hub and back."""
+    ids = [p.id for p in points]
+    nodes, snap_m = snap(
+        arrays, ids, np.array([p.lon for p in points]), np.array([p.lat for p in points])
+    )
+    hub = next(k for k, p in enumerate(points) if p.tier == "hub")
+    check_connected(arrays, ids, nodes, hub)
+    return nodes, snap_m
 
 
 def inputs_of(day: Day) -> dict:
@@ -172,51 +148,12 @@ def inputs_of(day: Day) -> dict:
     return out
 
 
-@dataclass(frozen=True)
-class Solved:
-    routes: tuple[Route, ...]
-    unserved: tuple[Unserved, ...]
-    engine: str
-    stats: dict
-
-
-def solve_problem(
-    problem: Problem,
-    time_limit: float = 30.0,
-    seed: int = 0,
-    iterations: int | None = None,
-    progress: Progress = lambda m: None,
-    on_improve: Callable[[float, float], None] | None = None,
-    engine: str = "auto",
-) -> Solved:
-    """Search, then turn the node sequences into timed, loaded routes with unserved reasons."""
-    nm = build_nodes(problem)
-    progress(
-        f"model: {len(problem.orders)} orders in {len(nm.nodes)} stops to place, "
-        f"{len(nm.unservable)} orders no vehicle can serve"
-    )
-    result = portfolio.solve(nm, time_limit, seed, iterations, on_improve, engine)
-    nm, routes = place_leftovers(nm, result.routes)
-    reasons = dict(nm.unservable) | dropped_reasons(nm, routes)
-    unserved = tuple(
-        Unserved(order=problem.orders[k].id, reason=reasons[k]) for k in sorted(reasons)
-    )
-    return Solved(build_routes(nm, routes), unserved, result.engine, result.stats)
-
-
-def solve_day(
-    day: Day,
-    time_limit: float = 30.0,
-    seed: int = 0,
-    iterations: int | None = None,
-    progress: Progress = lambda m: None,
-    on_improve: Callable[[float, float], None] | None = None,
-    engine: str = "auto",
-) -> Plan:
+def solve_day(day: Day, params: SolveParams | None = None) -> Plan:
     """The validated plan of a loaded day; a plan that breaks a rule raises, never returns."""
+    params = params or SolveParams()
     p = day.problem
     t = time.perf_counter()
-    solved = solve_problem(p, time_limit, seed, iterations, progress, on_improve, engine)
+    solved = solve_problem(p, params)
     timings = dict(day.timings)
     timings["solve_s"] = time.perf_counter() - t
     plan = Plan(
@@ -224,9 +161,9 @@ def solve_day(
         adcode=str(day.county.meta.get("adcode", "")),
         date=p.date,
         engine=solved.engine,
-        seed=seed,
-        time_limit_s=time_limit,
-        iterations=iterations,
+        seed=params.seed,
+        time_limit_s=params.time_limit,
+        iterations=params.iterations,
         inputs=inputs_of(day),
         routes=solved.routes,
         unserved=solved.unserved,
@@ -241,6 +178,7 @@ def solve_day(
             },
         },
     )
+    params.progress("validating the plan ...")
     t = time.perf_counter()
     violations = validate(plan, p)
     timings["validate_s"] = time.perf_counter() - t
@@ -255,28 +193,38 @@ def solve_day(
 def plan(
     county: str = "wugong",
     date: str | None = None,
-    time_limit: float = 30.0,
-    seed: int = 0,
-    iterations: int | None = None,
+    params: SolveParams | None = None,
     data_dir: Path | None = None,
     cache_dir: Path | None = None,
     orders_file: Path | None = None,
-    progress: Progress = lambda m: None,
-    engine: str = "auto",
 ) -> Plan:
-    """The day's routes for a county fleet, validated. `date` defaults to today; `engine` is
-    auto (the portfolio), ortools or pyvrp."""
+    """The day's routes for a county fleet, validated. `date` defaults to today; `params` sets
+    the search (time limit, seed, iterations, engine)."""
+    params = params or SolveParams()
     day = load_day(
-        county, date or dt.date.today().isoformat(), data_dir, cache_dir, orders_file, progress
+        county,
+        date or dt.date.today().isoformat(),
+        data_dir,
+        cache_dir,
+        orders_file,
+        params.progress,
     )
-    return solve_day(day, time_limit, seed, iterations, progress, engine=engine)
+    return solve_day(day, params)
 
 
-def load_plan(
-    path: Path, cache_dir: Path | None = None, progress: Progress = lambda m: None
-) -> tuple[Plan, Day]:
-    """A plan file and the day it was made for, from the inputs it names (which must be
-    unchanged)."""
+@dataclass(frozen=True)
+class PlanFile:
+    """A plan file and the inputs it names, checked to be unchanged since it was made."""
+
+    path: Path
+    plan: Plan
+    county: County
+    orders: tuple[Order, ...]
+    orders_path: Path
+
+
+def open_plan(path: Path) -> PlanFile:
+    """Read a plan file (schema-checked) and the county and orders it was made from."""
     plan_ = read_plan(path)
     base = Path(path).resolve().parent
     faults = []
@@ -290,7 +238,7 @@ def load_plan(
             continue
         p = Path(ref["path"])
         p = p if p.is_absolute() else base / p
-        if not p.exists():
+        if not p.is_file():
             faults.append(Fault(str(p), f"{name} file named by the plan is missing"))
         elif ref.get("sha256") and file_sha256(p) != ref["sha256"]:
             faults.append(
@@ -300,15 +248,22 @@ def load_plan(
     if faults:
         raise InputError(faults)
     county_dir = resolved["points"].parent
-    day = load_day(
-        county_dir.name, plan_.date, county_dir.parent, cache_dir, resolved["orders"], progress
-    )
-    return plan_, day
+    c = load_county(county_dir.name, county_dir.parent)
+    orders = read_orders(resolved["orders"], c, parse_date(plan_.date))
+    return PlanFile(Path(path), plan_, c, orders, resolved["orders"])
+
+
+def day_of(pf: PlanFile, cache_dir: Path | None = None, progress: Progress = _quiet) -> Day:
+    """The day a plan file was made for, with its matrices (what checking it needs)."""
+    t = time.perf_counter()
+    return _day(pf.county, pf.plan.date, pf.orders, pf.orders_path, None, cache_dir, progress, t)
 
 
 def check_plan(
-    path: Path, cache_dir: Path | None = None, progress: Progress = lambda m: None
+    path: Path, cache_dir: Path | None = None, progress: Progress = _quiet
 ) -> tuple[Plan, Problem, list]:
     """Re-validate a plan file against the inputs it names (which must be unchanged)."""
-    plan_, day = load_plan(path, cache_dir, progress)
-    return plan_, day.problem, validate(plan_, day.problem)
+    pf = open_plan(path)
+    day = day_of(pf, cache_dir, progress)
+    progress("checking every rule ...")
+    return pf.plan, day.problem, validate(pf.plan, day.problem)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from routing.matrices import Matrices
-from routing.model import Order, ServicePoint, Vehicle
-from routing.problem import Problem, build_problem
+from routing.inputs.county import write_meta
+from routing.model.params import SolveParams
+from routing.model.problem import Problem, build_problem
+from routing.model.records import Order, ServicePoint, Vehicle
+from routing.network.matrices import Matrices
 
 DAY = "2026-11-29"
 H = 3600
+BACKSTOP_S = 600.0
 
 
 def point(
@@ -144,12 +148,22 @@ WUGONG = REPO / "data" / "wugong"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _cache_dir(tmp_path_factory):
-    """One matrix/graph cache for the whole run, never the user's own."""
+def _private_dirs(tmp_path_factory):
+    """One matrix/graph cache and one data home for the whole run, never the user's own."""
     mp = pytest.MonkeyPatch()
     mp.setenv("ROUTE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    mp.setenv("ROUTE_DATA_DIR", str(tmp_path_factory.mktemp("datahome")))
     yield
     mp.undo()
+
+
+def budget(iterations: int, **kw) -> SolveParams:
+    """Search settings for tests: an iteration budget and two workers, so a result depends
+    neither on how busy the machine is nor on its number of cores (the time limit is only a
+    backstop, far beyond what the budget needs). An iteration is the engine's own: an
+    iterated-local-search step for PyVRP, a solution for OR-Tools."""
+    kw.setdefault("workers", 2)
+    return SolveParams(time_limit=BACKSTOP_S, iterations=iterations, **kw)
 
 
 @pytest.fixture
@@ -158,3 +172,10 @@ def wugong_copy(tmp_path):
     dest = tmp_path / "data" / "wugong"
     shutil.copytree(WUGONG, dest, ignore=shutil.ignore_patterns("orders"))
     return dest
+
+
+def reseal(county_dir: Path) -> None:
+    """Record a county folder's files as they are now (`route data seal`), after a test
+    changed one on purpose."""
+    meta = json.loads((county_dir / "county.json").read_text(encoding="utf-8"))
+    write_meta(county_dir, meta)

@@ -14,13 +14,14 @@ import pytest
 import shapely
 from shapely.geometry import Point, shape
 
-from routing.admin import default_raw_dir, read_county, resolve_county
-from routing.county import load_county
-from routing.county_build import build_county
-from routing.demand import generate_orders, harvest_share
+from routing.datasets.admin import read_county, resolve_county
+from routing.datasets.build import build_county
 from routing.geo import gcj02_to_wgs84, wgs84_to_gcj02
-from routing.matrices import profile_matrices
-from routing.network import check_connected, circuity, read_road_arrays, snap
+from routing.inputs.county import load_county
+from routing.inputs.demo_orders import generate_orders, harvest_share
+from routing.inputs.locations import raw_division_dir
+from routing.network.graph import check_connected, circuity, read_road_arrays, snap
+from routing.network.matrices import profile_matrices
 
 from .conftest import WUGONG
 
@@ -41,7 +42,7 @@ def wugong_build(tmp_path_factory):
     out = []
     for k in range(2):
         d = tmp_path_factory.mktemp(f"build{k}")
-        build_county("wugong", default_raw_dir(), d)
+        build_county("wugong", raw_division_dir(), d)
         out.append(d / "wugong")
     return out
 
@@ -54,8 +55,8 @@ def test_build_is_reproducible_and_equals_the_committed_data(wugong_build):
 
 
 def test_other_county_by_name_lixian(tmp_path):
-    assert resolve_county("lixian", default_raw_dir()) == "621226"
-    report = build_county("lixian", default_raw_dir(), tmp_path)
+    assert resolve_county("lixian", raw_division_dir()) == "621226"
+    report = build_county("lixian", raw_division_dir(), tmp_path)
     meta = report.meta
     assert (meta["adcode"], meta["name"], meta["counts"]["villages"]) == ("621226", "礼县", 579)
     county = load_county("lixian", tmp_path)
@@ -74,7 +75,7 @@ def test_other_county_by_name_lixian(tmp_path):
 
 
 def test_every_village_level_unit_is_a_service_point_under_its_real_name():
-    admin = read_county("610431", default_raw_dir())
+    admin = read_county("610431", raw_division_dir())
     points = {p.id: p for p in load_county("wugong").points}
     assert len(admin.villages) == 196
     for v in admin.villages:
@@ -88,7 +89,7 @@ def test_every_village_level_unit_is_a_service_point_under_its_real_name():
 
 
 def test_source_positions_are_kept_and_generated_ones_sit_in_their_town():
-    admin = read_county("610431", default_raw_dir())
+    admin = read_county("610431", raw_division_dir())
     source = {u.code: (u.lon, u.lat) for u in admin.towns + admin.villages if u.lon is not None}
     towns = {
         f["properties"]["town"]: shape(f["geometry"])
@@ -224,6 +225,6 @@ def test_repository_data_stays_light():
 
 
 def test_boundary_geojson_is_the_converted_source_polygon():
-    admin = read_county("610431", default_raw_dir())
+    admin = read_county("610431", raw_division_dir())
     county = load_county("wugong")
     assert shapely.equals_exact(county.boundary, admin.boundary, tolerance=1e-6)

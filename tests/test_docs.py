@@ -7,7 +7,7 @@ import click
 import pytest
 
 from cli import main
-from routing.tables import DEMAND_COLUMNS, FLEET_COLUMNS, ORDER_COLUMNS, POINT_COLUMNS
+from routing.inputs.tables import DEMAND_COLUMNS, FLEET_COLUMNS, ORDER_COLUMNS, POINT_COLUMNS
 
 from .conftest import REPO
 

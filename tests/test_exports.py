@@ -19,14 +19,15 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from routing.compare import read_courier_routes
 from routing.errors import InputError
+from routing.exports.files import _opened, _roads
 from routing.exports.formats import KML_NS
 from routing.exports.map_html import map_html
 from routing.exports.sheets import write_sheets
 from routing.exports.views import COLOURS, plan_views
-from routing.pipeline import load_plan
-from routing.plan import read_plan
+from routing.pipeline import day_of, open_plan
+from routing.plans.compare import read_courier_routes
+from routing.plans.reader import read_plan
 
 COURIER = Path(__file__).parent / "data" / "courier"
 
@@ -160,8 +161,9 @@ def test_gcj02_output_matches_reference_pairs(planned):
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_export_then_import_gives_the_same_plan(planned, fmt):
-    plan, day = load_plan(planned / "plan.json")
-    back = read_courier_routes(_export(planned, fmt), day.problem)
+    pf = open_plan(planned / "plan.json")
+    back = read_courier_routes(_export(planned, fmt), day_of(pf).problem)
+    plan = pf.plan
     assert back.routes == plan.routes
 
 
@@ -230,13 +232,14 @@ def _chromium() -> str | None:
 
 def test_map_tells_apart_routes_beyond_the_palette(planned):
     """A fleet of 30 outruns the 10 colours: every route keeps its own colour and line pattern."""
-    plan, day = load_plan(planned / "plan.json")
-    views, _ = plan_views(plan, day.problem, roads=day.roads, nodes=day.nodes)
+    pf, cat = _opened(planned / "plan.json")
+    roads, road_node = _roads(pf)
+    views, _ = plan_views(pf.plan, cat, roads=roads, road_node=road_node)
     fleet = [
         replace(views[k % len(views)], vehicle=f"V{k:02d}", colour=COLOURS[k % len(COLOURS)])
         for k in range(30)
     ]
-    page = map_html(fleet, day.roads, "test")
+    page = map_html(fleet, roads, "test")
     line = r'<polyline points="[^"]*" stroke="(#\w+)"(?: stroke-dasharray="([^"]*)")?'
     styles = re.findall(line, page)
     assert len(styles) == 30
@@ -280,8 +283,8 @@ def test_map_opens_offline_in_headless_chromium(planned, tmp_path):
     from matplotlib.image import imread
 
     pixels = (imread(shot)[:, :, :3] * 255).round().astype(int)
-    plan = read_plan(planned / "plan.json")
-    routes, _ = plan_views(plan, load_plan(planned / "plan.json")[1].problem)
+    pf, cat = _opened(planned / "plan.json")
+    routes, _ = plan_views(pf.plan, cat)
     for r in routes[:3]:  # each route's colour is drawn (lines and numbered stops)
         rgb = [int(r.colour[k : k + 2], 16) for k in (1, 3, 5)]
         assert (np.abs(pixels - rgb).sum(axis=2) < 30).sum() > 200, r.vehicle
@@ -295,8 +298,9 @@ def _pdf_text(pdf: Path, tmp_path: Path) -> str:
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_sheets_show_chinese_names_or_say_they_cannot(planned, tmp_path):
-    plan, day = load_plan(planned / "plan.json")
-    first = day.problem.points[day.problem.index[plan.routes[0].stops[0].point]]
+    pf, cat = _opened(planned / "plan.json")
+    plan = pf.plan
+    first = cat.points[plan.routes[0].stops[0].point]
     text = _pdf_text(planned / "sheets.pdf", tmp_path)
     assert f"{plan.routes[0].vehicle}" in text and "page 1/" in text
     from routing.exports.sheets import cjk_font
@@ -305,16 +309,17 @@ def test_sheets_show_chinese_names_or_say_they_cannot(planned, tmp_path):
         assert first.name in text  # e.g. 香西村: the CJK font carries the glyphs
     else:
         assert first.name_pinyin in text and "names are shown in pinyin" in text
-    routes, _ = plan_views(plan, day.problem, roads=day.roads, nodes=day.nodes)
+    roads, road_node = _roads(pf)
+    routes, _ = plan_views(plan, cat, roads=roads, road_node=road_node)
     fallback = tmp_path / "pinyin.pdf"
-    assert write_sheets(routes[:1], day.roads, fallback, "test", None) is False
+    assert write_sheets(routes[:1], roads, fallback, "test", None) is False
     text = _pdf_text(fallback, tmp_path)
     assert first.name_pinyin in text and "names are shown in pinyin" in text
     assert first.name not in text
 
 
 def test_import_names_the_row_and_field_of_a_bad_clock_time(planned, tmp_path):
-    _, day = load_plan(planned / "plan.json")
+    day = day_of(open_plan(planned / "plan.json"))
     bad = tmp_path / "bad_time.csv"
     bad.write_text(
         "vehicle,sequence,stop_id,orders_delivered,orders_collected,orders_unloaded,departure\n"

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from routing.model import Order
-from routing.pipeline import solve_problem
-from routing.problem import UNREACHABLE, Problem
+from routing.model.problem import UNREACHABLE, Problem
+from routing.model.records import Order
+from routing.solve.solver import solve_problem
 
-from .conftest import H, make_problem, order, point, vehicle
+from .conftest import H, budget, make_problem, order, point, vehicle
 
 EPS = 1e-9
 TIE = 0.011  # yuan: plans this close to the best count as optimal too (rounding)
@@ -222,9 +222,9 @@ def _source(route, oid: str) -> str:
     return next(s.point for s in route.stops if oid in s.collect)
 
 
-def solve_and_compare(problem: Problem, time_limit: float = 1.5):
+def solve_and_compare(problem: Problem, iterations: int = 40_000):
     opt = brute_force(problem)
-    solved = solve_problem(problem, time_limit=time_limit, seed=0)
+    solved = solve_problem(problem, budget(iterations))
     assert solved.unserved == ()
     served = sorted(oid for r in solved.routes for s in r.stops for oid in s.deliver + s.collect)
     assert served == sorted(o.id for o in problem.orders)
@@ -534,7 +534,7 @@ def hub_with_setup_time() -> Problem:
 
 
 def test_hub_setup_time_is_not_charged_on_return():
-    solve_and_compare(hub_with_setup_time(), time_limit=1.0)
+    solve_and_compare(hub_with_setup_time())
 
 
 def test_hub_setup_time_reference():

@@ -18,11 +18,14 @@ from click.testing import CliRunner
 from shapely.geometry import Point, shape
 
 from cli import main
+from routing.datasets.osm_import import BUFFER_M, import_network
 from routing.errors import InputError, NetworkError
 from routing.geo import LocalProjection, haversine_m
-from routing.network import ROAD_SPEEDS_KPH, file_sha256, load_graph, read_road_arrays
-from routing.osm_import import BUFFER_M, import_network
+from routing.inputs.county import write_meta
+from routing.network.graph import ROAD_SPEEDS_KPH, file_sha256, load_graph, read_road_arrays
 from routing.pipeline import plan
+
+from .conftest import budget
 
 DATA = Path(__file__).parent / "data"
 OSM = DATA / "osm" / "tiny.osm"
@@ -47,6 +50,8 @@ def county_copy(root: Path, with_generated_graph: bool = True) -> Path:
         g.add_edge(0, 1, **attrs)
         g.add_edge(1, 0, **attrs)
         ox.save_graphml(g, cdir / "roads.graphml")
+    meta = json.loads((cdir / "county.json").read_text(encoding="utf-8"))
+    write_meta(cdir, meta)  # the stand-in graph belongs to the dataset
     return cdir
 
 
@@ -63,7 +68,7 @@ def imported(tmp_path_factory) -> tuple[Path, dict, bytes]:
     cdir = county_copy(root)
     before = (cdir / "roads.graphml").read_bytes()
     messages: list[str] = []
-    report = import_network(OSM, cdir, messages.append)
+    report = import_network(OSM, cdir.name, cdir.parent, progress=messages.append)
     assert 2 <= len(messages) <= 6  # a few lines, no flooding
     return cdir, report, before
 
@@ -145,9 +150,10 @@ def test_county_json_and_backup(imported):
     cdir, _, before = imported
     meta = json.loads((cdir / "county.json").read_text(encoding="utf-8"))
     original = json.loads((DATA / "tinycounty" / "county.json").read_text(encoding="utf-8"))
-    assert {k: v for k, v in meta.items() if k != "road_network"} == {
+    assert {k: v for k, v in meta.items() if k not in ("road_network", "files")} == {
         k: v for k, v in original.items() if k != "road_network"
     }
+    assert meta["files"]["roads.graphml"] == file_sha256(cdir / "roads.graphml")  # resealed
     rn = meta["road_network"]
     assert rn["generated"] is False
     assert rn["source"] == "tiny.osm" and rn["imported_from"] == str(OSM.resolve())
@@ -173,7 +179,7 @@ def test_graphml_and_pbf_give_the_same_graph(imported, tmp_path):
     write_pbf(OSM, pbf)
     for name, source in (("graphml", export), ("pbf", pbf)):
         cdir = county_copy(tmp_path / name, with_generated_graph=False)
-        report = import_network(source, cdir)
+        report = import_network(source, cdir.name, cdir.parent)
         g = load_graph(cdir / "roads.graphml")
         assert report["nodes"] == 14, name
         assert set(g.nodes) == EXPECTED_NODES, name
@@ -186,10 +192,10 @@ def test_backup_only_of_a_generated_graph_and_only_once(tmp_path):
     cdir = county_copy(tmp_path)
     backup = cdir / "roads.generated.graphml"
     backup.write_bytes(b"an older backup")
-    import_network(OSM, cdir)  # generated graph, but a backup exists: left alone
+    import_network(OSM, cdir.name, cdir.parent)  # generated graph, but a backup exists: left alone
     assert backup.read_bytes() == b"an older backup"
     backup.unlink()
-    import_network(OSM, cdir)  # the graph is an import now: nothing to keep
+    import_network(OSM, cdir.name, cdir.parent)  # the graph is an import now: nothing to keep
     assert not backup.exists()
 
 
@@ -201,20 +207,24 @@ def test_pbf_way_cut_at_missing_node(tmp_path):
     start = text.index('<node id="1106"')
     xml.write_text(text[:start] + text[text.index("\n", start) + 1 :], encoding="utf-8")
     with pytest.raises(InputError, match="missing nodes"):  # XML: a clear error instead
-        import_network(xml, county_copy(tmp_path / "xml"))
+        import_network(xml, "tinycounty", county_copy(tmp_path / "xml").parent)
     pbf = tmp_path / "cut.osm.pbf"
     write_pbf(xml, pbf)
     cdir = county_copy(tmp_path / "pbf")
-    import_network(pbf, cdir)
+    import_network(pbf, cdir.name, cdir.parent)
     nodes = set(load_graph(cdir / "roads.graphml").nodes)
     assert nodes == (EXPECTED_NODES - {1106}) | {1105}
 
 
 def test_plan_on_imported_roads(tmp_path):
     cdir = county_copy(tmp_path)
-    import_network(OSM, cdir)
+    import_network(OSM, cdir.name, cdir.parent)
     result = plan(
-        "tinycounty", "2026-11-29", time_limit=1, data_dir=tmp_path, cache_dir=tmp_path / "cache"
+        "tinycounty",
+        "2026-11-29",
+        budget(200),
+        data_dir=tmp_path,
+        cache_dir=tmp_path / "cache",
     )
     assert result.routes
     assert result.summary()["orders_served"] > 0
@@ -295,8 +305,8 @@ def test_cli_bad_file_changes_nothing(tmp_path, name, content, code, message):
 def test_library_errors_are_typed(tmp_path):
     cdir = county_copy(tmp_path)
     with pytest.raises(InputError, match="unsupported road network format"):
-        import_network(tmp_path / "x.geojson", cdir)
+        import_network(tmp_path / "x.geojson", cdir.name, cdir.parent)
     far = tmp_path / "elsewhere.osm"
     far.write_text(NO_ROADS_HERE, encoding="utf-8")
     with pytest.raises(NetworkError, match="no roads inside the county boundary"):
-        import_network(far, cdir)
+        import_network(far, cdir.name, cdir.parent)

@@ -10,6 +10,8 @@ from click.testing import CliRunner
 from cli import main
 from routing.pipeline import load_day, solve_day
 
+from .conftest import budget
+
 
 def test_plan_then_check_on_wugong(wugong_copy, tmp_path):
     out = tmp_path / "plan"
@@ -113,8 +115,8 @@ def test_json_output_for_scripts(wugong_copy, tmp_path):
 
 def test_same_seed_and_iteration_budget_give_the_same_plan(wugong_copy):
     day = load_day("wugong", "2026-11-29", wugong_copy.parent)
-    a = solve_day(day, time_limit=120, seed=3, iterations=40)
-    b = solve_day(day, time_limit=120, seed=3, iterations=40)
+    a = solve_day(day, budget(40, seed=3))
+    b = solve_day(day, budget(40, seed=3))
     assert a.routes == b.routes
     assert a.cost_yuan == b.cost_yuan
 

@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import Fault, InputError
-from ..matrices import Matrices
-from ..model import Order, ServicePoint, Vehicle
-from ..problem import Problem, build_problem
+from ..model.problem import Problem, build_problem
+from ..model.records import Order, ServicePoint, Vehicle
+from ..network.matrices import Matrices
 
 BENCH_DATE = "2000-01-01"
 

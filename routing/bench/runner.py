@@ -4,16 +4,17 @@
 from __future__ import annotations
 
 import csv
+import io
 import statistics
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import Fault, InputError
-from ..pipeline import solve_problem
-from ..plan import Plan
-from ..validate import validate
+from ..model.params import SolveParams
+from ..plans.document import Plan
+from ..plans.validate import validate
+from ..solve.solver import solve_problem
 from .readers import read_instance, to_problem
 
 SUFFIXES = (".vrp", ".txt", ".vrpspd")
@@ -42,19 +43,15 @@ class BenchResult:
         }
 
 
-def solve_instance(
-    path: Path,
-    time_limit: float,
-    seed: int = 0,
-    engine: str = "auto",
-    iterations: int | None = None,
-) -> BenchResult:
+def solve_instance(path: Path, params: SolveParams) -> BenchResult:
+    """Solve one instance file; `params.time_limit` is wall time for the whole call."""
     t0 = time.perf_counter()
     inst = read_instance(path)
     problem = to_problem(inst)
-    # The limit is wall time for the whole call: leave room for building and checking the plan.
-    remaining = max(0.1, time_limit - (time.perf_counter() - t0) - WALL_MARGIN_S)
-    solved = solve_problem(problem, remaining, seed, iterations, engine=engine)
+    # leave room for building and checking the plan
+    remaining = max(0.1, params.time_limit - (time.perf_counter() - t0) - WALL_MARGIN_S)
+    solved = solve_problem(problem, replace(params, time_limit=remaining))
+    time_limit, seed, iterations = params.time_limit, params.seed, params.iterations
     plan = Plan(
         county=inst.name,
         adcode="",
@@ -107,14 +104,7 @@ def gap(cost: float, bks: float) -> float:
     return 100.0 * (cost - bks) / bks
 
 
-def run(
-    directory: Path,
-    bks_file: Path,
-    time_limit: float,
-    seed: int = 0,
-    engine: str = "auto",
-    progress: Callable[[str], None] = lambda m: None,
-) -> tuple[list[dict], dict]:
+def run(directory: Path, bks_file: Path, params: SolveParams) -> tuple[list[dict], dict]:
     """Every instance of `directory` that has a best-known solution; rows and a summary."""
     bks = read_bks(bks_file)
     files = [f for f in instance_files(directory) if f.stem in bks]
@@ -122,7 +112,7 @@ def run(
         raise InputError(Fault(str(bks_file), f"no instance of {directory} has a row here"))
     rows = []
     for k, f in enumerate(files, start=1):
-        r = solve_instance(f, time_limit, seed, engine)
+        r = solve_instance(f, params)
         row = {
             **r.to_dict(),
             "bks": bks[f.stem],
@@ -131,7 +121,7 @@ def run(
         }
         del row["routes"]
         rows.append(row)
-        progress(
+        params.progress(
             f"[{k}/{len(files)}] {r.instance}: {r.cost:.2f} (BKS {row['bks']}) gap "
             f"{row['gap_pct'] if r.feasible else 'INFEASIBLE'} % in {r.seconds:.1f} s"
         )
@@ -148,3 +138,12 @@ def summarize(rows: list[dict]) -> dict:
         "median_gap_pct": round(statistics.median(gaps), 3) if gaps else None,
         "max_gap_pct": round(max(gaps), 3) if gaps else None,
     }
+
+
+def rows_csv(rows: list[dict]) -> str:
+    """Per-instance results as CSV text (`route bench run --out`)."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ..network import RoadArrays
+from ..network.graph import RoadArrays
 from ..units import format_hhmm
 from .views import COLOURS, RouteView, StopView
 

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from ..network import RoadArrays
+from ..network.graph import RoadArrays
 from ..units import format_hhmm
 from .views import RouteView, StopView
 

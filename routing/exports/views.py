@@ -3,15 +3,16 @@ it drives along the roads; in WGS-84 or, for Chinese map apps, GCJ-02."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
-import numpy as np
-
+from ..errors import Fault
 from ..geo import wgs84_to_gcj02
-from ..network import RoadArrays
-from ..paths import route_line
-from ..plan import Plan
-from ..problem import Problem
+from ..model.records import Order, ServicePoint, Vehicle
+from ..network.graph import RoadArrays
+from ..network.paths import route_line
+from ..plans.document import Plan
 
 CRS = ("wgs84", "gcj02")
 # A qualitative palette readable on white and in print (Tableau 10).
@@ -91,21 +92,63 @@ def _xy(lon: float, lat: float, crs: str) -> tuple[float, float]:
     return round(float(lon), 7), round(float(lat), 7)
 
 
+@dataclass(frozen=True)
+class Catalogue:
+    """What the views name things by: the county's points and vehicles and the day's orders,
+    by id. No travel matrices: exports never need them."""
+
+    points: Mapping[str, ServicePoint]
+    vehicles: Mapping[str, Vehicle]
+    orders: Mapping[str, Order]
+
+    @classmethod
+    def of(cls, points, vehicles, orders) -> Catalogue:
+        return cls(
+            MappingProxyType({q.id: q for q in points}),
+            MappingProxyType({v.id: v for v in vehicles}),
+            MappingProxyType({o.id: o for o in orders}),
+        )
+
+
+def references(plan: Plan, cat: Catalogue, source: str) -> list[Fault]:
+    """Every id the plan uses that its county or day does not have."""
+    faults = []
+    for i, r in enumerate(plan.routes):
+        if r.vehicle not in cat.vehicles:
+            faults.append(
+                Fault(source, f"unknown vehicle '{r.vehicle}'", field=f"routes[{i}].vehicle")
+            )
+        for j, s in enumerate(r.stops):
+            where = f"routes[{i}].stops[{j}]"
+            if s.point not in cat.points:
+                faults.append(
+                    Fault(source, f"unknown service point '{s.point}'", field=f"{where}.point")
+                )
+            for role in ("deliver", "collect", "unload"):
+                for oid in getattr(s, role):
+                    if oid not in cat.orders:
+                        faults.append(
+                            Fault(source, f"unknown order '{oid}'", field=f"{where}.{role}")
+                        )
+    for i, u in enumerate(plan.unserved):
+        if u.order not in cat.orders:
+            faults.append(Fault(source, f"unknown order '{u.order}'", field=f"unserved[{i}].order"))
+    return faults
+
+
 def plan_views(
     plan: Plan,
-    problem: Problem,
+    cat: Catalogue,
     crs: str = "wgs84",
     roads: RoadArrays | None = None,
-    nodes: np.ndarray | None = None,
+    road_node: Mapping[str, int] | None = None,
 ) -> tuple[list[RouteView], list[UnservedView]]:
-    """Views of a plan's routes and unserved orders; given the road arrays and each point's road
-    node, the routes' lines follow the roads."""
+    """Views of a plan's routes and unserved orders (every id in them known: see
+    `references`); given the road arrays and each point's road node, the routes' lines follow
+    the roads."""
     if crs not in CRS:
         raise ValueError(f"unknown coordinate system {crs!r}; use wgs84 or gcj02")
-    p = problem
-    points = {q.id: q for q in p.points}
-    orders = {o.id: o for o in p.orders}
-    vehicles = {v.id: v for v in p.vehicles}
+    points, orders, vehicles = cat.points, cat.orders, cat.vehicles
 
     def stop(
         seq,
@@ -182,8 +225,8 @@ def plan_views(
             )
         )
         line: tuple = ()
-        if roads is not None and nodes is not None:
-            road_nodes = [int(nodes[p.index[s.point]]) for s in stops]
+        if roads is not None and road_node is not None:
+            road_nodes = [int(road_node[s.point]) for s in stops]
             line = tuple(_xy(x, y, crs) for x, y in route_line(roads, v.profile, road_nodes))
         routes.append(
             RouteView(

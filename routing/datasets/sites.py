@@ -1,0 +1,259 @@
+"""Service points of a county on its real geography.
+
+The hub sits at the county seat, one township station at each town centre and one village
+service point per village-level unit. Positions missing from the source are generated inside the
+unit's own town territory, deterministically from a seed (see data/README.md, "Generated
+positions").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiPoint, Point
+from shapely.geometry.base import BaseGeometry
+
+from ..geo import LocalProjection
+from .admin import AdminUnit, CountyAdmin
+from .names import display_name, place_pinyin, syllables
+
+URBAN_UR_CODES = {"111", "112", "121"}  # NBS urban classes: units of a town's built-up seat
+URBAN_RADIUS_M = 1500.0  # urban communities are placed within this of their town centre
+CANDIDATES = 40  # best-candidate sampling: tries per generated village
+INSET_M = 150.0  # generated positions keep this far inside the county boundary
+
+HOURS = {  # tier -> (opens, closes) in s since midnight, service fixed s, per parcel s
+    "hub": (5 * 3600, 22 * 3600, 0, 0),
+    "facility": (6 * 3600, 22 * 3600, 900, 5),
+    "township": (8 * 3600, 19 * 3600, 600, 6),
+    "village": (8 * 3600, 20 * 3600, 300, 8),
+}
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    """Generated sites in WGS-84 and town territories in the local metric projection."""
+
+    rows: list[dict]  # one dict per service point, columns of points.csv
+    territories: dict[str, BaseGeometry]  # town code -> polygon (WGS-84)
+    urban: frozenset[str]  # ids of urban communities (居委会 etc.)
+
+
+def _row(pid, name, tier, town, lon, lat, located, pinyin=None) -> dict:
+    opens, closes, fixed, per_parcel = HOURS[tier]
+    return {
+        "id": pid,
+        "name": name,
+        "name_pinyin": pinyin or place_pinyin(name),
+        "tier": tier,
+        "town": town,
+        "lon": round(float(lon), 6),
+        "lat": round(float(lat), 6),
+        "located": located,
+        "opens": opens,
+        "closes": closes,
+        "service_fixed_s": fixed,
+        "service_per_parcel_s": per_parcel,
+    }
+
+
+class _Placer:
+    """Best-candidate sampling (Mitchell): each new site is the candidate farthest from all
+    sites placed so far, so generated villages spread out as real ones do."""
+
+    def __init__(self, rng: np.random.Generator, taken: list[tuple[float, float]]):
+        self.rng = rng
+        self.taken = [tuple(p) for p in taken]
+
+    def place(self, region: BaseGeometry) -> tuple[float, float]:
+        minx, miny, maxx, maxy = region.bounds
+        shapely.prepare(region)
+        cands: list[tuple[float, float]] = []
+        tries = 0
+        while len(cands) < CANDIDATES and tries < CANDIDATES * 200:
+            tries += 1
+            x = float(self.rng.uniform(minx, maxx))
+            y = float(self.rng.uniform(miny, maxy))
+            if region.contains(Point(x, y)):
+                cands.append((x, y))
+        if not cands:  # a sliver region: fall back to a point surely inside it
+            p = region.representative_point()
+            cands = [(p.x, p.y)]
+        if not self.taken:
+            best = cands[0]
+        else:
+            t = np.asarray(self.taken)
+            c = np.asarray(cands)
+            d = np.sqrt(((c[:, None, :] - t[None, :, :]) ** 2).sum(-1)).min(axis=1)
+            best = cands[int(np.argmax(d))]
+        self.taken.append(best)
+        return best
+
+
+def _territories(
+    boundary: BaseGeometry, labelled: list[tuple[str, float, float]]
+) -> dict[str, BaseGeometry]:
+    """Town territory = union of the Voronoi cells of the town's source-located points (its
+    centre and its located villages), clipped to the county. The source has no town boundaries."""
+    pts = MultiPoint([(x, y) for _, x, y in labelled])
+    cells = shapely.voronoi_polygons(pts, extend_to=boundary.envelope.buffer(1000), ordered=True)
+    by_town: dict[str, list[BaseGeometry]] = {}
+    for (town, _, _), cell in zip(labelled, cells.geoms, strict=True):
+        by_town.setdefault(town, []).append(cell)
+    return {t: shapely.union_all(cs).intersection(boundary) for t, cs in by_town.items()}
+
+
+def _missing_centre(
+    town: AdminUnit,
+    villages: list[AdminUnit],
+    known: list[tuple[float, float]],
+    area: BaseGeometry,
+    proj: LocalProjection,
+) -> tuple[float, float]:
+    """A town without a source centre: the centroid of its located villages if it has any,
+    else the point of a 250 m grid inside the county farthest from every known town centre."""
+    located = [v for v in villages if v.lon is not None]
+    if located:
+        x, y = proj.to_xy([v.lon for v in located], [v.lat for v in located])
+        return float(np.mean(x)), float(np.mean(y))
+    minx, miny, maxx, maxy = area.bounds
+    gx, gy = np.meshgrid(np.arange(minx, maxx, 250.0), np.arange(miny, maxy, 250.0))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    inside = shapely.contains_xy(area, grid[:, 0], grid[:, 1])
+    grid = grid[inside]
+    k = np.asarray(known)
+    d = np.sqrt(((grid[:, None, :] - k[None, :, :]) ** 2).sum(-1)).min(axis=1)
+    x, y = grid[int(np.argmax(d))]
+    return float(x), float(y)
+
+
+def build_sites(admin: CountyAdmin, seed: int) -> SitePlan:
+    """All service points of a county: source positions kept, the rest generated."""
+    rng = np.random.default_rng([seed, int(admin.adcode)])
+    c = admin.boundary.centroid
+    proj = LocalProjection(c.x, c.y)
+    boundary = shapely.transform(
+        admin.boundary, lambda a: np.column_stack(proj.to_xy(a[:, 0], a[:, 1]))
+    )
+    inner = boundary.buffer(-INSET_M)
+    if inner.is_empty:
+        inner = boundary
+
+    def xy(u: AdminUnit) -> tuple[float, float]:
+        x, y = proj.to_xy(u.lon, u.lat)
+        return float(x), float(y)
+
+    villages_of = {t.code: [v for v in admin.villages if v.parent == t.code] for t in admin.towns}
+
+    # Town centres: source where known, generated otherwise.
+    centres: dict[str, tuple[float, float]] = {}
+    centre_source: dict[str, str] = {}
+    for t in admin.towns:
+        if t.lon is not None:
+            centres[t.code], centre_source[t.code] = xy(t), "source"
+    if admin.county.lon is not None:
+        seat = xy(admin.county)
+    else:  # no county position: the first town (the seat's street office) is the seat
+        first = admin.towns[0].code
+        seat = centres.get(first) or (
+            inner.representative_point().x,
+            inner.representative_point().y,
+        )
+    for t in admin.towns:
+        if t.code not in centres:
+            known = [*centres.values(), seat]
+            centres[t.code] = _missing_centre(t, villages_of[t.code], known, inner, proj)
+            centre_source[t.code] = "generated"
+
+    labelled = [(t.code, *centres[t.code]) for t in admin.towns]
+    labelled += [(v.parent, *xy(v)) for v in admin.villages if v.lon is not None]
+    territories_xy = _territories(boundary, labelled)
+
+    placer = _Placer(
+        rng, [seat, *centres.values()] + [xy(v) for v in admin.villages if v.lon is not None]
+    )
+    rows: list[dict] = []
+    urban: set[str] = set()
+
+    def add(pid, name, tier, town, x, y, located, pinyin=None):
+        lon, lat = proj.to_lonlat(x, y)
+        rows.append(_row(pid, name, tier, town, lon, lat, located, pinyin))
+
+    short = display_name(admin.name)
+
+    def centre_name(*words: str) -> tuple[str, str]:
+        """A facility named after the county, e.g. 武功县物流配送中心, and its pinyin."""
+        spelled = " ".join("".join(syllables(w)).capitalize() for w in words)
+        return short + "".join(words), f"{place_pinyin(short)} {spelled}"
+
+    hub_town = min(
+        centres, key=lambda code: np.hypot(centres[code][0] - seat[0], centres[code][1] - seat[1])
+    )
+    name, pinyin = centre_name("物流", "配送", "中心")
+    add(
+        f"{admin.adcode}-HUB",
+        name,
+        "hub",
+        hub_town,
+        *seat,
+        "source" if admin.county.lon is not None else "generated",
+        pinyin,
+    )
+
+    # Facilities that receive produce: generated inside the seat's town, 1.5-5 km from the hub.
+    seat_pt = Point(seat)
+    ring = (
+        seat_pt.buffer(5000)
+        .difference(seat_pt.buffer(1500))
+        .intersection(territories_xy[hub_town].intersection(inner))
+    )
+    if ring.is_empty:
+        ring = territories_xy[hub_town].intersection(inner)
+    for suffix, words in (
+        ("PARK", ("电商", "产业园", "加工", "配送", "中心")),
+        ("COLD", ("农产品", "冷链", "仓储", "中心")),
+    ):
+        name, pinyin = centre_name(*words)
+        add(
+            f"{admin.adcode}-{suffix}",
+            name,
+            "facility",
+            hub_town,
+            *placer.place(ring),
+            "generated",
+            pinyin,
+        )
+
+    for t in admin.towns:
+        add(
+            t.code,
+            display_name(t.name),
+            "township",
+            t.code,
+            *centres[t.code],
+            centre_source[t.code],
+        )
+
+    for t in admin.towns:
+        area = territories_xy[t.code].intersection(inner)
+        if area.is_empty:
+            area = territories_xy[t.code]
+        for v in villages_of[t.code]:
+            if v.ur_code in URBAN_UR_CODES:
+                urban.add(v.code)
+            if v.lon is not None:
+                add(v.code, display_name(v.name), "village", t.code, *xy(v), "source")
+                continue
+            region = area
+            if v.ur_code in URBAN_UR_CODES:  # urban communities cluster at the town's seat
+                near = area.intersection(Point(centres[t.code]).buffer(URBAN_RADIUS_M))
+                region = near if near.area > 0 else area
+            add(v.code, display_name(v.name), "village", t.code, *placer.place(region), "generated")
+
+    territories = {
+        code: shapely.transform(poly, lambda a: np.column_stack(proj.to_lonlat(a[:, 0], a[:, 1])))
+        for code, poly in territories_xy.items()
+    }
+    return SitePlan(rows=rows, territories=territories, urban=frozenset(urban))

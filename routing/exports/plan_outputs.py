@@ -1,0 +1,113 @@
+"""Writing a plan to disk: plan.json (canonical), routes.csv (a row per stop), the drivers'
+map.html and sheets.pdf, and, when the orders were generated, the orders.csv it was made from.
+
+The files are staged in a folder beside the output folder and swapped in as a whole
+(`routing.atomic.replacing_dir`): a run that fails or is killed leaves the previous plan's
+folder as it was, never a mix of old and new files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from ..atomic import replacing_dir, write_atomic
+from ..errors import Fault, InputError
+from ..inputs.orders import order_rows
+from ..inputs.tables import ORDER_COLUMNS, csv_text
+from ..network.graph import RoadArrays
+from ..pipeline import Day
+from ..plans.document import Plan
+from .formats import to_csv
+from .map_html import map_html
+from .sheets import cjk_font, write_sheets
+from .views import Catalogue, plan_views
+
+PLAN_FILES = ("plan.json", "routes.csv", "orders.csv", "map.html", "sheets.pdf")
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse to replace a folder that is not a plan folder (the outputs replace the folder as
+    a whole): it must be new, empty, or hold a plan.json."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(Fault(str(out_dir), "--out must be a folder, and this is a file"))
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "plan.json").exists():
+        raise InputError(
+            Fault(
+                str(out_dir),
+                "--out names a folder that holds other files and no plan.json; the plan's "
+                "outputs replace their folder as a whole, so choose a new or empty folder",
+            )
+        )
+
+
+def drivers_files(
+    plan: Plan,
+    cat: Catalogue,
+    roads: RoadArrays,
+    road_node,
+    title: str,
+    vehicle: str | None = None,
+    page: bool = True,
+    sheets: bool = True,
+) -> tuple[bytes, bytes, bool]:
+    """The drivers' HTML map and PDF route sheets (each only if asked for); the flag says
+    whether the sheets could use Chinese names (else pinyin)."""
+    routes, _ = plan_views(plan, cat, roads=roads, road_node=road_node)
+    if vehicle is not None:
+        routes = [r for r in routes if r.vehicle == vehicle]
+    html = map_html(routes, roads, title).encode("utf-8") if page else b""
+    pdf, chinese = b"", False
+    if sheets:
+        buf = io.BytesIO()
+        chinese = write_sheets(routes, roads, buf, title, cjk_font())
+        pdf = buf.getvalue()
+    return html, pdf, chinese
+
+
+def title_of(plan: Plan, county_meta: dict) -> str:
+    return f"{county_meta.get('name', plan.county)} {plan.county} {plan.date}"
+
+
+def write_plan(
+    plan: Plan,
+    day: Day,
+    out_dir: Path,
+    maps: bool = True,
+    progress: Callable[[str], None] = lambda m: None,
+) -> Plan:
+    """Write the plan's files (and, with `maps`, map.html and sheets.pdf) into `out_dir`,
+    replacing the folder as a whole; returns the plan as written (generated orders get their
+    path)."""
+    check_out_dir(out_dir)
+    problem = day.problem
+    cat = Catalogue.of(problem.points, problem.vehicles, problem.orders)
+    files: dict[str, bytes] = {}
+    if plan.inputs["orders"].get("generated"):
+        text = csv_text(order_rows(problem.orders), ORDER_COLUMNS)
+        files["orders.csv"] = text.encode("utf-8")
+        orders = {
+            **plan.inputs["orders"],
+            "path": "orders.csv",
+            "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        }
+        plan = replace(plan, inputs={**plan.inputs, "orders": orders})
+    files["plan.json"] = plan.to_json().encode("utf-8")
+    files["routes.csv"] = to_csv(plan_views(plan, cat)[0])
+    if maps:
+        t = time.perf_counter()
+        progress(f"writing the drivers' map and sheets for {len(plan.routes)} routes ...")
+        road_node = {q.id: int(n) for q, n in zip(problem.points, day.nodes, strict=True)}
+        files["map.html"], files["sheets.pdf"], _ = drivers_files(
+            plan, cat, day.roads, road_node, title_of(plan, day.county.meta)
+        )
+        progress(f"map and sheets: {time.perf_counter() - t:.1f} s")
+    with replacing_dir(out_dir) as stage:
+        for name, data in files.items():
+            write_atomic(stage / name, data)
+    return plan

@@ -1,0 +1,329 @@
+"""A county's dataset on disk: find it, load it, validate it.
+
+Layout of `data/<county>/` (data/README.md): county.json, points.csv, fleet.csv, demand.csv,
+roads.graphml, boundary.geojson, towns.geojson and orders/YYYY-MM-DD.csv.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.errors import GEOSException
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+
+from ..atomic import replacing_dir, write_atomic
+from ..errors import Fault, Faults, InputError
+from ..geo import LocalProjection
+from ..model.records import ServicePoint, Vehicle
+from ..network.graph import file_sha256
+from ..units import format_hhmm
+from .locations import DEFAULT_COUNTY, data_home, search_path
+from .tables import (
+    DEMAND_COLUMNS,
+    FLEET_COLUMNS,
+    POINT_COLUMNS,
+    check_unique,
+    read_table,
+)
+
+BOUNDARY_TOLERANCE_M = 100.0  # points may sit this far outside the county line (digitising error)
+# Files written together by one command (`route data build`, `route network import`) that must
+# stay together: county.json records their sha256, and loading refuses a mixed set by name.
+SEALED_FILES = ("points.csv", "roads.graphml", "boundary.geojson", "towns.geojson")
+REQUIRED_FILES = ("county.json", "points.csv", "fleet.csv", "boundary.geojson")
+
+
+@dataclass(frozen=True)
+class County:
+    slug: str
+    dir: Path
+    meta: dict
+    points: tuple[ServicePoint, ...]
+    fleet: tuple[Vehicle, ...]
+    boundary: BaseGeometry
+    digests: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def graph_path(self) -> Path:
+        return self.dir / "roads.graphml"
+
+    @property
+    def hub(self) -> ServicePoint:
+        return next(p for p in self.points if p.tier == "hub")
+
+    def orders_path(self, day: dt.date) -> Path:
+        return self.dir / "orders" / f"{day.isoformat()}.csv"
+
+    def demand_rows(self) -> list[dict]:
+        faults = Faults()
+        rows = read_table(self.dir / "demand.csv", DEMAND_COLUMNS, faults)
+        ids = {p.id for p in self.points}
+        for r in rows:
+            if "point_id" not in r["_bad"] and r["point_id"] not in ids:
+                faults.add(
+                    str(self.dir / "demand.csv"),
+                    f"unknown service point '{r['point_id']}'",
+                    row=r["_row"],
+                    field="point_id",
+                )
+        faults.raise_if_any()
+        return rows
+
+
+def read_json(path: Path, faults: Faults, what: str) -> Any:
+    """A JSON file's content, or None with a fault that says why it cannot be read."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        faults.add(str(path), f"{what} is missing")
+    except UnicodeDecodeError:
+        faults.add(str(path), f"{what} is not UTF-8 text")
+    except json.JSONDecodeError as exc:
+        faults.add(str(path), f"{what} is not valid JSON ({exc.msg}, line {exc.lineno})")
+    except OSError as exc:
+        faults.add(str(path), f"cannot read {what} ({exc.strerror})")
+    return None
+
+
+def _meta_of(folder: Path) -> dict | None:
+    """county.json of a folder, or None if it has none that can be read."""
+    meta = read_json(folder / "county.json", Faults(), "county.json")
+    return meta if isinstance(meta, dict) else None
+
+
+def find_county_dir(county: str, data_dir: Path | None = None) -> Path:
+    """The folder of a county, by folder name, adcode or name: in the data home first, then
+    among the bundled datasets (`routing.inputs.locations`)."""
+    q = county.strip().lower()
+    known: list[str] = []
+    roots = search_path(data_dir)
+    for root in roots:
+        direct = root / county
+        if (direct / "county.json").exists():
+            return direct
+    for root in roots:
+        for folder in sorted(p.parent for p in root.glob("*/county.json")):
+            meta = _meta_of(folder) or {}
+            known.append(folder.name)
+            names = (str(meta.get("adcode")), str(meta.get("name", "")).lower(), meta.get("slug"))
+            if q in names:
+                return folder
+    hint = f"; known counties: {', '.join(dict.fromkeys(known))}" if known else ""
+    raise InputError(
+        Fault(
+            str(roots[0]),
+            f"no dataset for county '{county}' (build it with 'route data build {county}'){hint}",
+        )
+    )
+
+
+def seal(folder: Path) -> dict[str, str]:
+    """sha256 of each sealed file present in a county folder: what county.json records."""
+    return {name: file_sha256(folder / name) for name in SEALED_FILES if (folder / name).exists()}
+
+
+def _check_seal(folder: Path, meta: dict, faults: Faults) -> dict[str, str]:
+    """The sealed files' digests; a file that differs from county.json's record is a fault."""
+    recorded = meta.get("files")
+    digests = seal(folder)
+    if not isinstance(recorded, dict):
+        faults.add(
+            str(folder / "county.json"),
+            "records no file digests (made by an older version); rebuild the county with "
+            f"'route data build {folder.name}' or record its files with "
+            f"'route data seal {folder.name}'",
+            field="files",
+        )
+        return digests
+    for name in SEALED_FILES:
+        want, have = recorded.get(name), digests.get(name)
+        if want is not None and have is not None and want != have:
+            faults.add(
+                str(folder / name),
+                "does not belong with the rest of the dataset (its sha256 differs from the "
+                "one county.json records): the folder is mixed, perhaps by an interrupted "
+                f"copy. Rebuild with 'route data build {folder.name}', or if you changed the "
+                f"file on purpose, run 'route data seal {folder.name}'",
+            )
+    return digests
+
+
+def write_meta(folder: Path, meta: dict) -> dict:
+    """Write county.json with the digests of the folder's sealed files as they are now (call
+    it last, once those files are written). Returns what was written."""
+    meta = {**meta, "files": seal(folder)}
+    text = json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    write_atomic(folder / "county.json", text)
+    return meta
+
+
+@contextlib.contextmanager
+def edit_county(county: str, data_dir: Path | None = None) -> Iterator[Path]:
+    """A staging copy of a county's folder in the data home, swapped in as a whole (and its
+    county.json resealed) when the block ends without error; nothing changes otherwise. A
+    county found among the bundled datasets is copied into the data home first."""
+    source = find_county_dir(county, data_dir)
+    target = data_home(data_dir) / source.name
+    own = source.resolve() == target.resolve()
+    with replacing_dir(target, start_from=source if own else None) as stage:
+        if not own:
+            shutil.copytree(source, stage, dirs_exist_ok=True)
+        yield stage
+        meta = read_json(stage / "county.json", Faults(), "county.json")
+        write_meta(stage, meta if isinstance(meta, dict) else {})
+
+
+def load_county(county: str = DEFAULT_COUNTY, data_dir: Path | None = None) -> County:
+    """A county's points and fleet, checked: every problem of every file in one error."""
+    cdir = find_county_dir(county, data_dir)
+    faults = Faults()
+    for name in REQUIRED_FILES:
+        if not (cdir / name).is_file():
+            faults.add(str(cdir / name), "file is missing from the county's dataset")
+    faults.raise_if_any()
+    meta = read_json(cdir / "county.json", faults, "county.json")
+    if meta is not None and not isinstance(meta, dict):
+        faults.add(str(cdir / "county.json"), "must be a JSON object")
+    boundary = _boundary(cdir / "boundary.geojson", faults)
+    faults.raise_if_any()
+    digests = _check_seal(cdir, meta, faults)
+    faults.raise_if_any()
+    points = _points(cdir / "points.csv", boundary, faults)
+    faults.raise_if_any()
+    fleet = _fleet(cdir / "fleet.csv", {p.id: p for p in points}, faults)
+    faults.raise_if_any()
+    return County(
+        slug=cdir.name,
+        dir=cdir,
+        meta=meta,
+        points=points,
+        fleet=fleet,
+        boundary=boundary,
+        digests=MappingProxyType(digests),
+    )
+
+
+def _boundary(path: Path, faults: Faults) -> BaseGeometry:
+    doc = read_json(path, faults, "the county boundary")
+    if doc is None:
+        return Point(0, 0)
+    try:
+        geom = shape(doc["features"][0]["geometry"])
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, GEOSException) as exc:
+        faults.add(str(path), f"not a GeoJSON FeatureCollection with the county polygon ({exc!r})")
+        return Point(0, 0)
+    if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+        faults.add(str(path), f"the county boundary is a {geom.geom_type}, not a polygon")
+    return geom
+
+
+def _points(path: Path, boundary: BaseGeometry, faults: Faults) -> tuple[ServicePoint, ...]:
+    name = str(path)
+    rows = read_table(path, POINT_COLUMNS, faults)
+    check_unique(rows, "id", name, faults)
+    c = boundary.centroid
+    proj = LocalProjection(c.x, c.y)
+    area = shapely.transform(boundary, lambda a: np.column_stack(proj.to_xy(a[:, 0], a[:, 1])))
+    shapely.prepare(area)
+    towns = {r["id"] for r in rows if r.get("tier") == "township" and "id" not in r["_bad"]}
+    for r in rows:
+        bad = r["_bad"]
+        if not bad & {"opens", "closes"} and r["closes"] <= r["opens"]:
+            faults.add(
+                name,
+                f"closing time {format_hhmm(r['closes'])} is before opening time "
+                f"{format_hhmm(r['opens'])}",
+                row=r["_row"],
+                field="closes",
+            )
+        if not bad & {"lon", "lat"}:
+            x, y = proj.to_xy(r["lon"], r["lat"])
+            gap = area.distance(Point(float(x), float(y)))
+            if gap > BOUNDARY_TOLERANCE_M:
+                faults.add(
+                    name,
+                    f"position {r['lon']}, {r['lat']} is outside the county boundary "
+                    f"(by {gap / 1000:.1f} km)",
+                    row=r["_row"],
+                    field="lon",
+                )
+        if "town" not in bad and r["town"] and r["town"] not in towns:
+            faults.add(
+                name,
+                f"unknown town '{r['town']}' (no township row with that id)",
+                row=r["_row"],
+                field="town",
+            )
+    hubs = [r for r in rows if r.get("tier") == "hub"]
+    if not rows and not faults:
+        faults.add(name, "no service points (the file has a header and nothing else)")
+    if rows and len(hubs) != 1:
+        faults.add(name, f"there must be exactly one hub, found {len(hubs)}", field="tier")
+    if faults:
+        return ()
+    return tuple(
+        ServicePoint(**{k: v for k, v in r.items() if not k.startswith("_")}) for r in rows
+    )
+
+
+def _fleet(path: Path, points: dict[str, ServicePoint], faults: Faults) -> tuple[Vehicle, ...]:
+    name = str(path)
+    rows = read_table(path, FLEET_COLUMNS, faults)
+    check_unique(rows, "id", name, faults)
+    for r in rows:
+        bad = r["_bad"]
+        if not bad & {"shift_start", "shift_end"} and r["shift_end"] <= r["shift_start"]:
+            faults.add(
+                name,
+                f"shift end {format_hhmm(r['shift_end'])} is before shift start "
+                f"{format_hhmm(r['shift_start'])}",
+                row=r["_row"],
+                field="shift_end",
+            )
+        if "depot" not in bad:
+            depot = points.get(r["depot"])
+            if depot is None:
+                faults.add(
+                    name, f"unknown service point '{r['depot']}'", row=r["_row"], field="depot"
+                )
+            elif depot.tier != "hub":
+                faults.add(
+                    name,
+                    f"depot '{r['depot']}' is a {depot.tier}, not the hub",
+                    row=r["_row"],
+                    field="depot",
+                )
+    if not rows and not faults:
+        faults.add(name, "no vehicles")
+    if faults:
+        return ()
+    return tuple(
+        Vehicle(
+            id=r["id"],
+            type=r["type"],
+            capacity_kg=r["capacity_kg"],
+            capacity_l=r["capacity_l"],
+            shift_start=r["shift_start"],
+            shift_end=r["shift_end"],
+            max_work_s=int(round(r["max_hours"] * 3600)),
+            fixed_cost=r["fixed_cost_yuan"],
+            cost_per_km=r["cost_per_km_yuan"],
+            cost_per_hour=r["cost_per_hour_yuan"],
+            banned_roads=r["banned_roads"],
+            cold_chain=r["cold_chain"],
+            depot=r["depot"],
+            max_speed_kph=r["max_speed_kph"],
+        )
+        for r in rows
+    )

@@ -1,0 +1,45 @@
+"""The routing nodes of a day: what a vehicle stops for, built from orders by `visits`.
+
+A node is one part of a physical visit (a point's deliveries and hub-bound produce, or its
+produce for one facility) or the drop of such produce at its facility. Engines place nodes;
+`schedule` times them; nothing here depends on how nodes are made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from .problem import Problem
+
+
+@dataclass(frozen=True)
+class Node:
+    point: int
+    group: int  # the physical visit it belongs to (parts of one visit share it)
+    deliver: tuple[int, ...] = ()  # order positions handed over here
+    collect: tuple[int, ...] = ()  # order positions collected here
+    unload: tuple[int, ...] = ()  # order positions unloaded here (at a facility)
+    pair: int = -1  # the drop node of a visit, or the visit of a drop node
+    delivery_g: int = 0
+    delivery_ml: int = 0
+    pickup_g: int = 0
+    pickup_ml: int = 0
+    unload_g: int = 0
+    unload_ml: int = 0
+    parcels: int = 0
+    earliest: int = 0
+    latest: int = 0
+    penalty: float = 0.0  # yuan if left out (visits; 0 for drop nodes)
+    allowed: tuple[int, ...] = ()  # vehicles that may serve it
+
+    @property
+    def orders(self) -> tuple[int, ...]:
+        return self.deliver + self.collect + self.unload
+
+
+@dataclass(frozen=True)
+class NodeModel:
+    problem: Problem
+    nodes: tuple[Node, ...]
+    unservable: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))

@@ -1,0 +1,105 @@
+"""The plan: routes with their stops, unserved orders with reasons, and where it came from.
+
+`plan.json` is its canonical form (docs/plan-format.md). Times are seconds since local midnight
+of the plan date, distances metres, loads kg and litres, money yuan.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+PLAN_FORMAT = "rural-route-plan"
+PLAN_VERSION = 1
+# Why an order is not served; each is checked by `route check` (routing.plans.reasons).
+UNSERVED_REASONS = (
+    "no compatible vehicle",
+    "unreachable",
+    "capacity",
+    "time window",
+    "shift length",
+    "fleet full",
+    "not placed by the search",
+)
+
+
+@dataclass(frozen=True)
+class Stop:
+    point: str
+    arrival_s: int
+    start_s: int
+    departure_s: int
+    deliver: tuple[str, ...] = ()  # order ids handed over here
+    collect: tuple[str, ...] = ()  # order ids collected here
+    unload: tuple[str, ...] = ()  # order ids unloaded here (at a facility)
+    load_kg: float = 0.0  # on board when leaving
+    load_l: float = 0.0
+
+
+@dataclass(frozen=True)
+class Route:
+    vehicle: str
+    depart_s: int
+    return_s: int
+    distance_m: int
+    cost_yuan: float
+    start_load_kg: float
+    start_load_l: float
+    stops: tuple[Stop, ...]
+
+    @property
+    def duration_s(self) -> int:
+        return self.return_s - self.depart_s
+
+
+@dataclass(frozen=True)
+class Unserved:
+    order: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    county: str
+    adcode: str
+    date: str
+    engine: str
+    seed: int
+    time_limit_s: float
+    iterations: int | None
+    inputs: dict  # name -> {"path": ..., "sha256": ...}; orders also "generated": bool
+    routes: tuple[Route, ...]
+    unserved: tuple[Unserved, ...]
+    stats: dict = field(default_factory=dict)
+    # the `summary` block as a file states it (None for a plan made here): `route check`
+    # compares it with the summary recomputed from the routes
+    stated_summary: dict | None = field(default=None, compare=False)
+
+    @property
+    def cost_yuan(self) -> float:
+        return round(sum(r.cost_yuan for r in self.routes), 2)
+
+    @property
+    def distance_m(self) -> int:
+        return sum(r.distance_m for r in self.routes)
+
+    def summary(self) -> dict:
+        served = sum(len(s.deliver) + len(s.collect) for r in self.routes for s in r.stops)
+        return {
+            "vehicles_used": len(self.routes),
+            "distance_km": round(self.distance_m / 1000, 3),
+            "hours": round(sum(r.duration_s for r in self.routes) / 3600, 3),
+            "cost_yuan": self.cost_yuan,
+            "orders_served": served,
+            "orders_unserved": len(self.unserved),
+        }
+
+    def to_dict(self) -> dict:
+        d = {"format": PLAN_FORMAT, "version": PLAN_VERSION}
+        d.update(asdict(self))
+        del d["stated_summary"]
+        d["summary"] = self.summary()
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n"

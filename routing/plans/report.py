@@ -1,0 +1,78 @@
+"""The terminal summary of a plan: a row per vehicle, totals, unserved orders by reason."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..model.problem import Problem
+from ..units import format_hhmm
+from .document import Plan
+
+
+def route_rows(plan: Plan, problem: Problem) -> list[dict]:
+    """Per-vehicle figures, for the table and for --json."""
+    orders = {o.id: o for o in problem.orders}
+    vehicles = {v.id: v for v in problem.vehicles}
+    rows = []
+    for r in plan.routes:
+        v = vehicles[r.vehicle]
+        delivered = [orders[o] for s in r.stops for o in s.deliver]
+        collected = [orders[o] for s in r.stops for o in s.collect]
+        loads = [(r.start_load_kg, r.start_load_l)] + [(s.load_kg, s.load_l) for s in r.stops]
+        peak = max(max(kg / v.capacity_kg, litres / v.capacity_l) for kg, litres in loads)
+        rows.append(
+            {
+                "vehicle": r.vehicle,
+                "type": v.type,
+                "depart": format_hhmm(r.depart_s),
+                "return": format_hhmm(r.return_s),
+                "km": round(r.distance_m / 1000, 1),
+                "hours": round(r.duration_s / 3600, 2),
+                "stops": len(r.stops),
+                "parcels": sum(o.parcels for o in delivered + collected),
+                "kg_delivered": round(sum(o.kg for o in delivered), 1),
+                "kg_collected": round(sum(o.kg for o in collected), 1),
+                "peak_load_pct": round(100 * peak, 1),
+                "cost_yuan": r.cost_yuan,
+            }
+        )
+    return rows
+
+
+def unserved_by_reason(plan: Plan) -> dict[str, int]:
+    return dict(Counter(u.reason for u in plan.unserved).most_common())
+
+
+def summary_text(plan: Plan, problem: Problem) -> str:
+    rows = route_rows(plan, problem)
+    head = (
+        f"{'vehicle':8} {'type':9} {'depart':>6} {'return':>6} {'km':>7} {'hours':>6} "
+        f"{'stops':>5} {'parcels':>7} {'kg out':>8} {'kg in':>8} {'peak %':>6} {'cost ¥':>9}"
+    )
+    lines = [
+        f"{plan.county} {plan.date}: {len(plan.routes)} of {len(problem.vehicles)} vehicles, "
+        f"engine {plan.engine} ({plan.time_limit_s:g} s, seed {plan.seed})",
+        head,
+        "-" * len(head),
+    ]
+    for r in rows:
+        lines.append(
+            f"{r['vehicle']:8} {r['type']:9} {r['depart']:>6} {r['return']:>6} {r['km']:7.1f} "
+            f"{r['hours']:6.2f} {r['stops']:5d} {r['parcels']:7d} {r['kg_delivered']:8.1f} "
+            f"{r['kg_collected']:8.1f} {r['peak_load_pct']:6.1f} {r['cost_yuan']:9.2f}"
+        )
+    lines.append("-" * len(head))
+    tot = lambda k: sum(r[k] for r in rows)  # noqa: E731
+    lines.append(
+        f"{'total':8} {'':9} {'':>6} {'':>6} {tot('km'):7.1f} {tot('hours'):6.2f} "
+        f"{tot('stops'):5d} {tot('parcels'):7d} {tot('kg_delivered'):8.1f} "
+        f"{tot('kg_collected'):8.1f} {'':>6} {plan.cost_yuan:9.2f}"
+    )
+    served = plan.summary()["orders_served"]
+    lines.append(f"orders: {served} served, {len(plan.unserved)} unserved")
+    by_reason = unserved_by_reason(plan)
+    for reason, n in by_reason.items():
+        ids = [u.order for u in plan.unserved if u.reason == reason]
+        more = f" ... (+{len(ids) - 5})" if len(ids) > 5 else ""
+        lines.append(f"  unserved, {reason}: {n}  ({', '.join(ids[:5])}{more})")
+    return "\n".join(lines)

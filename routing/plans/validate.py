@@ -1,0 +1,552 @@
+"""The independent validator: every rule of a plan rechecked from the input data alone.
+
+It shares nothing with the solver but the problem's inputs (points, vehicles, orders and the
+travel matrices of the road graph). `trace` re-drives each route from its departure with the
+timing rule of docs/plan-format.md and rebuilds the load after every stop; then one small
+function per rule compares the plan with what really happens. The rule names are those of the
+table in docs/plan-format.md (`RULES`).
+
+One error gives one line: a rule reports its first breach on a route and counts the further
+ones there; a leg that cannot be driven is reported once, and the route is followed on from the
+times the plan states, so nothing after it is reported twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from ..model.problem import UNREACHABLE, Problem
+from ..model.records import Order
+from ..units import format_hhmmss
+from .document import UNSERVED_REASONS, Plan, Route
+from .reasons import check_reason
+
+TIME_TOLERANCE_S = 1
+LOAD_TOLERANCE = 0.001  # kg or litres, for rounding in plan.json
+COST_TOLERANCE_YUAN = 0.01
+
+RULES = {
+    "input": "the plan is for the date of the orders it is checked against",
+    "vehicle": "every route's vehicle is in the fleet, and drives one route",
+    "point": "every stop is at a service point of the county",
+    "order": "every order is served exactly once, at its own point and in the right list "
+    "(deliver, collect), or listed as unserved; produce for a facility is unloaded there later "
+    "on the same route",
+    "road": "every leg can be driven by the vehicle (its banned road classes removed)",
+    "times": "arrival, service start, departure and return are those of the timing rule",
+    "time window": "service starts within the orders' windows and the point's opening hours",
+    "shift": "the tour leaves after its shift starts, returns before it ends, and lasts no "
+    "longer than the vehicle's maximum",
+    "load": "the load stated on leaving the depot and each stop is the recomputed one",
+    "capacity": "the load never exceeds the vehicle's capacity, in kg and in litres",
+    "compatibility": "cold-chain orders ride on refrigerated vehicles",
+    "cost": "distance and cost are the recomputed ones",
+    "reason": "each unserved order's reason is true (see the reasons table)",
+    "summary": "the summary block adds up the plan's routes and unserved orders",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str  # a key of RULES
+    message: str
+    vehicle: str | None = None
+    stop: int | None = None  # 1-based position in the route
+    order: str | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.vehicle:
+            where = f"{self.vehicle}" + (f" stop {self.stop}" if self.stop else "") + ": "
+        return f"[{self.rule}] {where}{self.message}"
+
+
+@dataclass(frozen=True)
+class StopTrace:
+    arrival: int
+    start: int
+    departure: int
+    latest: int  # the last moment service may start
+    load_kg: float  # on board when leaving
+    load_l: float
+    driven: bool  # False: the leg here could not be driven; times are the plan's
+
+
+@dataclass(frozen=True)
+class Trace:
+    """What a route really does: recomputed times, loads, distance and cost."""
+
+    start_kg: float
+    start_l: float
+    stops: tuple[StopTrace, ...]
+    ret: int
+    dist: int
+    cost: float
+    undriven: tuple[int, ...]  # stops (1-based; len+1 = the return) reached by no road
+    unknown_points: tuple[int, ...]
+
+
+def _orders_of(s, orders: dict[str, Order]) -> Iterator[tuple[str, str, Order]]:
+    for role, ids in (("deliver", s.deliver), ("collect", s.collect), ("unload", s.unload)):
+        for oid in ids:
+            if oid in orders:
+                yield role, oid, orders[oid]
+
+
+def trace(r: Route, v: int, problem: Problem, orders: dict[str, Order]) -> Trace:
+    """Re-drive route `r` on vehicle `v` from its stated departure, by the timing rule."""
+    veh = problem.vehicles[v]
+    key = veh.profile.key
+    tmat, dmat = problem.time_s[key], problem.dist_m[key]
+    depot = problem.index[veh.depot]
+    kg = sum(o.kg for s in r.stops for role, _, o in _orders_of(s, orders) if role == "deliver")
+    litres = sum(
+        o.litres for s in r.stops for role, _, o in _orders_of(s, orders) if role == "deliver"
+    )
+    start_kg, start_l = kg, litres
+    t, where, dist = r.depart_s, depot, 0
+    stops, undriven, unknown = [], [], []
+    for k, s in enumerate(r.stops, start=1):
+        p = problem.index.get(s.point)
+        parcels, earliest, latest = 0, 0, UNREACHABLE
+        if p is not None:
+            pt = problem.points[p]
+            earliest, latest = pt.opens, pt.closes
+        for role, _, o in _orders_of(s, orders):
+            parcels += o.parcels
+            sign = {"deliver": -1, "collect": 1, "unload": -1}[role]
+            kg += sign * o.kg
+            litres += sign * o.litres
+            if role != "unload":
+                earliest, latest = max(earliest, o.earliest), min(latest, o.latest)
+        if p is None:
+            unknown.append(k)
+        if p is None or where is None or tmat[where, p] >= UNREACHABLE:
+            if p is not None and where is not None:
+                undriven.append(k)
+            stops.append(
+                StopTrace(s.arrival_s, s.start_s, s.departure_s, latest, kg, litres, False)
+            )
+            t, where = s.departure_s, p
+            continue
+        arrival = t + int(tmat[where, p])
+        dist += int(dmat[where, p])
+        setup = problem.points[p].service_fixed_s if p != where else 0
+        start = max(arrival + setup, earliest)
+        departure = start + problem.points[p].service_per_parcel_s * parcels
+        stops.append(StopTrace(arrival, start, departure, latest, kg, litres, True))
+        t, where = departure, p
+    if where is None or tmat[where, depot] >= UNREACHABLE:
+        if where is not None:
+            undriven.append(len(r.stops) + 1)
+        ret = r.return_s
+    else:
+        ret = t + int(tmat[where, depot])
+        dist += int(dmat[where, depot])
+    cost = (
+        veh.fixed_cost
+        + veh.cost_per_km * dist / 1000
+        + veh.cost_per_hour * (ret - r.depart_s) / 3600
+    )
+    return Trace(
+        start_kg,
+        start_l,
+        tuple(stops),
+        ret,
+        dist,
+        cost,
+        tuple(undriven),
+        tuple(unknown),
+    )
+
+
+# --- one function per rule of a route ----------------------------------------------------------
+class _Route:
+    """A route, its vehicle and its trace: what the rule functions read."""
+
+    def __init__(self, r: Route, v: int, problem: Problem, orders: dict[str, Order]):
+        self.r, self.v, self.problem, self.orders = r, v, problem, orders
+        self.veh = problem.vehicles[v]
+        self.t = trace(r, v, problem, orders)
+
+    def bad(self, rule: str, msg: str, stop: int | None = None, order: str | None = None):
+        return Violation(rule, msg, self.r.vehicle, stop, order)
+
+
+def _first_and_more(breaches: list[tuple[int | None, str]], what: str) -> str:
+    """'message' for the first breach, with how many more the route has."""
+    _, msg = breaches[0]
+    more = len(breaches) - 1
+    return msg + (f" (and {more} more {what} on this route)" if more else "")
+
+
+def rule_point(x: _Route) -> list[Violation]:
+    return [
+        x.bad("point", f"unknown service point '{x.r.stops[k - 1].point}'", k)
+        for k in x.t.unknown_points
+    ]
+
+
+def rule_road(x: _Route) -> list[Violation]:
+    out = []
+    names = [x.problem.points[x.problem.index[x.veh.depot]].id] + [s.point for s in x.r.stops]
+    for k in x.t.undriven:
+        to = names[0] if k > len(x.r.stops) else names[k]
+        out.append(
+            x.bad(
+                "road",
+                f"no road this vehicle may use from '{names[k - 1]}' to '{to}'",
+                k if k <= len(x.r.stops) else None,
+            )
+        )
+    return out
+
+
+def rule_order(x: _Route) -> list[Violation]:
+    out, on_board = [], {}
+    hub_id = x.problem.points[x.problem.index[x.veh.depot]].id
+    for k, s in enumerate(x.r.stops, start=1):
+        for role, ids in (("deliver", s.deliver), ("collect", s.collect), ("unload", s.unload)):
+            for oid in ids:
+                o = x.orders.get(oid)
+                if o is None:
+                    out.append(x.bad("order", f"unknown order '{oid}'", k, oid))
+                    continue
+                if role == "unload":
+                    if on_board.pop(oid, None) != s.point:
+                        out.append(
+                            x.bad(
+                                "order",
+                                f"order '{oid}' is unloaded at '{s.point}' but was not "
+                                "collected earlier on this route for that destination",
+                                k,
+                                oid,
+                            )
+                        )
+                    continue
+                want = "delivery" if role == "deliver" else "pickup"
+                if o.kind != want:
+                    out.append(
+                        x.bad(
+                            "order",
+                            f"order '{oid}' is a {o.kind} but is listed under {role}",
+                            k,
+                            oid,
+                        )
+                    )
+                if o.point != s.point:
+                    out.append(
+                        x.bad("order", f"order '{oid}' is for '{o.point}', not '{s.point}'", k, oid)
+                    )
+                if role == "collect" and o.kind == "pickup" and o.destination != hub_id:
+                    on_board[oid] = o.destination
+    out += [
+        x.bad("order", f"order '{oid}' collected for '{dest}' is never unloaded there", order=oid)
+        for oid, dest in on_board.items()
+    ]
+    return out
+
+
+def rule_compatibility(x: _Route) -> list[Violation]:
+    if x.veh.cold_chain:
+        return []
+    breaches = [
+        (k, f"cold-chain order '{oid}' on a vehicle without refrigeration")
+        for k, s in enumerate(x.r.stops, start=1)
+        for role, oid, o in _orders_of(s, x.orders)
+        if o.cold_chain and role != "unload"
+    ]
+    if not breaches:
+        return []
+    return [x.bad("compatibility", _first_and_more(breaches, "such orders"), breaches[0][0])]
+
+
+def rule_times(x: _Route) -> list[Violation]:
+    breaches: list[tuple[int | None, str]] = []
+    for k, (s, st) in enumerate(zip(x.r.stops, x.t.stops, strict=True), start=1):
+        if not st.driven:
+            continue
+        for label, stated, real in (
+            ("arrival", s.arrival_s, st.arrival),
+            ("start", s.start_s, st.start),
+            ("departure", s.departure_s, st.departure),
+        ):
+            if abs(stated - real) > TIME_TOLERANCE_S:
+                breaches.append(
+                    (k, f"{label} stated {format_hhmmss(stated)}, recomputed {format_hhmmss(real)}")
+                )
+                break
+    if abs(x.t.ret - x.r.return_s) > TIME_TOLERANCE_S:
+        breaches.append(
+            (
+                None,
+                f"return stated {format_hhmmss(x.r.return_s)}, recomputed "
+                f"{format_hhmmss(x.t.ret)}",
+            )
+        )
+    if not breaches:
+        return []
+    return [x.bad("times", _first_and_more(breaches, "stops with other times"), breaches[0][0])]
+
+
+def rule_time_window(x: _Route) -> list[Violation]:
+    breaches = [
+        (
+            k,
+            f"service at '{s.point}' starts {format_hhmmss(st.start)}, after "
+            f"{format_hhmmss(st.latest)}",
+        )
+        for k, (s, st) in enumerate(zip(x.r.stops, x.t.stops, strict=True), start=1)
+        if st.start > st.latest
+    ]
+    if not breaches:
+        return []
+    return [x.bad("time window", _first_and_more(breaches, "late stops"), breaches[0][0])]
+
+
+def rule_shift(x: _Route) -> list[Violation]:
+    r, veh, ret = x.r, x.veh, x.t.ret
+    out = []
+    if r.depart_s < veh.shift_start:
+        out.append(
+            x.bad(
+                "shift",
+                f"departs {format_hhmmss(r.depart_s)} before the shift starts "
+                f"{format_hhmmss(veh.shift_start)}",
+            )
+        )
+    if ret > veh.shift_end:
+        out.append(
+            x.bad(
+                "shift",
+                f"returns {format_hhmmss(ret)}, after the shift ends "
+                f"{format_hhmmss(veh.shift_end)}",
+            )
+        )
+    if ret - r.depart_s > veh.max_work_s:
+        out.append(
+            x.bad(
+                "shift",
+                f"tour lasts {(ret - r.depart_s) / 3600:.2f} h, more than the "
+                f"{veh.max_work_s / 3600:g} h allowed",
+            )
+        )
+    return out
+
+
+def _off(stated_kg: float, stated_l: float, kg: float, litres: float) -> bool:
+    return abs(kg - stated_kg) > LOAD_TOLERANCE or abs(litres - stated_l) > LOAD_TOLERANCE
+
+
+def rule_load(x: _Route) -> list[Violation]:
+    r, t = x.r, x.t
+    breaches: list[tuple[int | None, str]] = []
+    if _off(r.start_load_kg, r.start_load_l, t.start_kg, t.start_l):
+        breaches.append(
+            (
+                None,
+                f"start load stated {r.start_load_kg} kg / {r.start_load_l} L, recomputed "
+                f"{t.start_kg:.3f} kg / {t.start_l:.3f} L",
+            )
+        )
+    for k, (s, st) in enumerate(zip(r.stops, t.stops, strict=True), start=1):
+        if _off(s.load_kg, s.load_l, st.load_kg, st.load_l):
+            breaches.append(
+                (
+                    k,
+                    f"load stated {s.load_kg} kg / {s.load_l} L, recomputed "
+                    f"{st.load_kg:.3f} kg / {st.load_l:.3f} L",
+                )
+            )
+    if not breaches:
+        return []
+    return [x.bad("load", _first_and_more(breaches, "stops with other loads"), breaches[0][0])]
+
+
+def rule_capacity(x: _Route) -> list[Violation]:
+    veh = x.veh
+    moments = [(None, x.t.start_kg, x.t.start_l)] + [
+        (k, st.load_kg, st.load_l) for k, st in enumerate(x.t.stops, start=1)
+    ]
+    breaches = [
+        (
+            k,
+            (
+                f"leaves the depot with {kg:.1f} kg / {litres:.1f} L"
+                if k is None
+                else f"{kg:.1f} kg / {litres:.1f} L on board after the stop"
+            )
+            + f", capacity {veh.capacity_kg:g} kg / {veh.capacity_l:g} L",
+        )
+        for k, kg, litres in moments
+        if kg > veh.capacity_kg + LOAD_TOLERANCE or litres > veh.capacity_l + LOAD_TOLERANCE
+    ]
+    if not breaches:
+        return []
+    return [x.bad("capacity", _first_and_more(breaches, "overloaded moments"), breaches[0][0])]
+
+
+def rule_cost(x: _Route) -> list[Violation]:
+    if x.t.undriven or x.t.unknown_points:
+        return []  # reported by `road` or `point`; the distance cannot be known
+    out = []
+    if x.t.dist != x.r.distance_m:
+        out.append(x.bad("cost", f"distance stated {x.r.distance_m} m, recomputed {x.t.dist} m"))
+    if abs(x.t.cost - x.r.cost_yuan) > COST_TOLERANCE_YUAN:
+        out.append(
+            x.bad("cost", f"cost stated {x.r.cost_yuan:.2f} yuan, recomputed {x.t.cost:.2f} yuan")
+        )
+    return out
+
+
+ROUTE_RULES = (
+    rule_point,
+    rule_road,
+    rule_order,
+    rule_compatibility,
+    rule_times,
+    rule_time_window,
+    rule_shift,
+    rule_load,
+    rule_capacity,
+    rule_cost,
+)
+
+
+# --- rules of the whole plan -------------------------------------------------------------------
+def rule_vehicles(plan: Plan, problem: Problem) -> list[Violation]:
+    known = {v.id for v in problem.vehicles}
+    used = Counter(r.vehicle for r in plan.routes)
+    out = [
+        Violation("vehicle", f"unknown vehicle '{r.vehicle}'", r.vehicle)
+        for r in plan.routes
+        if r.vehicle not in known
+    ]
+    return out + [
+        Violation("vehicle", f"vehicle used by {n} routes", v) for v, n in used.items() if n > 1
+    ]
+
+
+def rule_conservation(plan: Plan, problem: Problem) -> list[Violation]:
+    orders = {o.id for o in problem.orders}
+    seen: Counter[str] = Counter()
+    for r in plan.routes:
+        for s in r.stops:
+            seen.update(oid for oid in (*s.deliver, *s.collect) if oid in orders)
+    out = []
+    for u in plan.unserved:
+        if u.order in orders:
+            seen[u.order] += 1
+        else:
+            out.append(
+                Violation(
+                    "order", f"unserved order '{u.order}' is not an order of the day", order=u.order
+                )
+            )
+    for oid in orders:
+        if seen[oid] == 0:
+            out.append(
+                Violation(
+                    "order", f"order '{oid}' is neither served nor listed as unserved", order=oid
+                )
+            )
+        elif seen[oid] > 1:
+            out.append(Violation("order", f"order '{oid}' appears {seen[oid]} times", order=oid))
+    return out
+
+
+def rule_reasons(plan: Plan, problem: Problem) -> list[Violation]:
+    orders = {o.id: o for o in problem.orders}
+    out = []
+    for u in plan.unserved:
+        if u.reason not in UNSERVED_REASONS:
+            out.append(
+                Violation(
+                    "reason", f"order '{u.order}' has unknown reason '{u.reason}'", order=u.order
+                )
+            )
+        elif u.order in orders:
+            why = check_reason(plan, problem, orders[u.order], u.reason)
+            if why:
+                out.append(
+                    Violation(
+                        "reason", f"order '{u.order}' is not '{u.reason}': {why}", order=u.order
+                    )
+                )
+    return out
+
+
+def rule_summary(plan: Plan, problem: Problem) -> list[Violation]:
+    """The stated summary against the plan's own routes and unserved list."""
+    stated = plan.stated_summary
+    if stated is None:
+        return []
+    real = plan.summary()
+    tolerance = {"distance_km": 0.0015, "hours": 0.0015, "cost_yuan": COST_TOLERANCE_YUAN}
+    out = []
+    for key, value in real.items():
+        claim = stated.get(key)
+        if claim is None or abs(float(claim) - float(value)) > tolerance.get(key, 0):
+            out.append(
+                Violation("summary", f"{key} stated {claim}, but the plan's routes give {value}")
+            )
+    return out
+
+
+def validate(plan: Plan, problem: Problem) -> list[Violation]:
+    """Every rule broken by the plan, one line per error (module docstring)."""
+    out: list[Violation] = []
+    if plan.date != problem.date:
+        out.append(Violation("input", f"plan date {plan.date} but orders for {problem.date}"))
+    out += rule_vehicles(plan, problem)
+    orders = {o.id: o for o in problem.orders}
+    vehicles = {v.id: k for k, v in enumerate(problem.vehicles)}
+    for r in plan.routes:
+        if r.vehicle in vehicles:
+            x = _Route(r, vehicles[r.vehicle], problem, orders)
+            for rule in ROUTE_RULES:
+                out += rule(x)
+    out += rule_conservation(plan, problem)
+    out += rule_reasons(plan, problem)
+    out += rule_summary(plan, problem)
+    return out
+
+
+def replay(plan: Plan, problem: Problem) -> Plan:
+    """The plan with every stated time, load, distance and cost replaced by what the routes
+    really do under the rules (routes with a leg that cannot be driven keep their stated
+    figures): how a courier's own routes, which state no such figures or other ones, become
+    comparable."""
+    orders = {o.id: o for o in problem.orders}
+    vehicles = {v.id: k for k, v in enumerate(problem.vehicles)}
+    routes = []
+    for r in plan.routes:
+        t = trace(r, vehicles[r.vehicle], problem, orders) if r.vehicle in vehicles else None
+        if t is None or t.undriven or t.unknown_points:
+            routes.append(r)
+            continue
+        stops = tuple(
+            replace(
+                s,
+                arrival_s=st.arrival,
+                start_s=st.start,
+                departure_s=st.departure,
+                load_kg=round(st.load_kg, 3),
+                load_l=round(st.load_l, 3),
+            )
+            for s, st in zip(r.stops, t.stops, strict=True)
+        )
+        routes.append(
+            replace(
+                r,
+                return_s=t.ret,
+                distance_m=t.dist,
+                cost_yuan=round(t.cost, 2),
+                start_load_kg=round(t.start_kg, 3),
+                start_load_l=round(t.start_l, 3),
+                stops=stops,
+            )
+        )
+    return replace(plan, routes=tuple(routes))

@@ -1,0 +1,162 @@
+"""Engine choice and the default portfolio: diversified searches side by side on the machine's
+cores, the best plan kept.
+
+`auto` runs PyVRP (the stronger search, measured in docs/benchmarks.md) with a different seed on
+each core; where PyVRP cannot model the day, OR-Tools runs instead, seeded likewise. With three
+or more cores OR-Tools also takes one. Workers are forked processes that share the node model
+copy-on-write. The winner is the lowest objective (cost plus the penalty of every unserved
+order), ties to the lowest worker number, so a fixed seed and iteration budget give the same
+plan every time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing as mp
+import os
+import queue
+import signal
+import threading
+import time
+from dataclasses import replace
+
+from ...errors import EngineError
+from ...model.nodes import NodeModel
+from ...model.params import SolveParams, silent
+from ...model.schedule import evaluate
+from . import EngineResult, ortools_engine, pyvrp_engine
+
+WARM_START_SHARE = 0.05  # of the time limit, at most 2 s, for the shared first solution
+_SHARED: dict = {}  # the node model, inherited by forked workers
+_PR_SET_PDEATHSIG = 1  # prctl option (Linux)
+
+
+def objective(nm: NodeModel, result: EngineResult) -> float:
+    """Cost in yuan plus the penalties of the nodes left out: what every engine minimises."""
+    served = {k for seq in result.routes for k in seq}
+    cost = 0.0
+    for v, seq in enumerate(result.routes):
+        if seq:
+            ev = evaluate(nm.problem, nm.nodes, v, seq)
+            if not ev.feasible:
+                return float("inf")
+            cost += ev.cost
+    return cost + sum(n.penalty for k, n in enumerate(nm.nodes) if k not in served)
+
+
+def _run(engine: str, nm: NodeModel, params: SolveParams, initial=None) -> EngineResult:
+    if engine == "pyvrp":
+        return pyvrp_engine.solve(nm, params, initial)
+    return ortools_engine.solve(nm, params)
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a worker: end when the planning process ends, even by kill -9 (Linux delivers
+    SIGKILL on the parent's death; elsewhere a watchdog thread notices within a second)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _worker(job: tuple[str, SolveParams]) -> EngineResult:
+    engine, params = job
+    updates = _SHARED["updates"]
+
+    def report(elapsed: float, cost: float) -> None:
+        updates.put(cost)
+
+    return _run(engine, _SHARED["nm"], replace(params, on_improve=report), _SHARED.get("initial"))
+
+
+def plan_jobs(nm: NodeModel, seed: int, workers: int) -> list[tuple[str, int]]:
+    """(engine, seed) per worker."""
+    if pyvrp_engine.supports(nm) is not None:
+        return [("ortools", seed + k) for k in range(workers)]
+    jobs = [("pyvrp", seed + k) for k in range(min(workers, 2))]
+    jobs += [("ortools", seed + k) for k in range(workers - len(jobs))]
+    return jobs
+
+
+def _in_parallel(
+    nm: NodeModel, jobs: list[tuple[str, SolveParams]], initial, t0: float, on_improve
+) -> list[EngineResult]:
+    """Each job in a forked worker process that dies with this one; the best cost seen by any
+    worker is reported as it improves."""
+    ctx = mp.get_context("fork")
+    _SHARED["nm"] = nm
+    _SHARED["initial"] = initial
+    _SHARED["updates"] = updates = ctx.Queue()
+    try:
+        with ctx.Pool(len(jobs), initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+            pending = [pool.apply_async(_worker, (job,)) for job in jobs]
+            best = float("inf")
+            while not all(p.ready() for p in pending):
+                try:
+                    cost = updates.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                if cost < best and on_improve:
+                    best = cost
+                    on_improve(time.perf_counter() - t0, cost)
+            return [p.get() for p in pending]
+    finally:
+        _SHARED.clear()
+
+
+def solve(nm: NodeModel, params: SolveParams) -> EngineResult:
+    """The day's routes by `params.engine`: one engine, or the portfolio (`auto`)."""
+    engine = params.engine
+    if engine == "pyvrp" and (why := pyvrp_engine.supports(nm)):
+        raise EngineError(f"PyVRP cannot model this day ({why}); use --engine ortools or auto")
+    t0 = time.perf_counter()
+    if engine != "auto":
+        return _run(engine, nm, params)
+    workers = params.workers or os.cpu_count() or 1
+    jobs = plan_jobs(nm, params.seed, workers)
+    initial = None
+    if any(e == "pyvrp" for e, _ in jobs) and nm.nodes:
+        # PyVRP starts from OR-Tools' first solution, which never fails: PyVRP alone can end
+        # a short search with no feasible solution at all (seen on small random days).
+        initial = _warm_start(nm, params)
+    left = _left(params, t0)
+    if len(jobs) == 1:
+        e, s = jobs[0]
+        results = [_run(e, nm, replace(params, seed=s, time_limit=left), initial)]
+    else:
+        quiet = replace(params, on_improve=None, progress=silent)  # picklable for the workers
+        runs = [(e, replace(quiet, seed=s, time_limit=left)) for e, s in jobs]
+        results = _in_parallel(nm, runs, initial, t0, params.on_improve)
+    scored = [(objective(nm, r), i) for i, r in enumerate(results)]
+    _, winner = min(scored)
+    chosen = results[winner]
+    stats = {
+        **chosen.stats,
+        "engine": "auto",
+        "winner": winner,
+        "workers": [
+            {"engine": e, "seed": s, "objective": round(o, 2)}
+            for (e, s), (o, _) in zip(jobs, scored, strict=True)
+        ],
+    }
+    return EngineResult(chosen.engine, chosen.routes, stats)
+
+
+def _warm_start(nm: NodeModel, params: SolveParams):
+    routes, how = ortools_engine.first_routes(
+        nm, min(2.0, WARM_START_SHARE * params.time_limit), params.seed
+    )
+    params.progress(f"first solution: {how} construction")
+    return routes
+
+
+def _left(params: SolveParams, t0: float) -> float:
+    return max(0.1, params.time_limit - (time.perf_counter() - t0))
