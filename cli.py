@@ -245,8 +245,8 @@ def check_cmd(plan_file, as_json, quiet):
     """
     from routing.pipeline import check_plan
 
-    plan, _, violations = check_plan(plan_file, progress=_say(quiet or as_json))
-    real = plan.summary()
+    report = check_plan(plan_file, progress=_say(quiet or as_json))
+    plan, violations, real = report.plan, report.violations, report.recomputed
     if as_json:
         click.echo(
             json.dumps(

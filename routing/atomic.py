@@ -4,10 +4,11 @@
 - `replacing_dir`: a whole folder (a plan's outputs, a county's dataset) staged beside its name
   and swapped in with one atomic exchange, so a command's files land together or not at all.
 
-Every temporary carries an advisory lock (flock) held by the process writing it. A temporary
-whose lock is free belongs to a process that died (kill -9, power cut) and is removed by
-`clean_stale`, which each writer runs on its folder first. A swap interrupted between its two
-renames (on file systems without an atomic exchange) is rolled back there too.
+Leftovers of a writer that died (kill -9, power cut) are removed by the next writer of the same
+place: a temporary file names the process that writes it and is stale once that process is
+gone; a staging folder is stale whenever the folder's lock (held by every writer of that folder
+for as long as it works) can be taken. A swap interrupted between its two renames (on file
+systems without an atomic exchange) is rolled back there too.
 """
 
 from __future__ import annotations
@@ -21,11 +22,9 @@ import os
 import secrets
 import shutil
 import signal
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-STALE_AFTER_S = 10.0  # a temporary younger than this may be one whose writer is just starting
 _RENAME_EXCHANGE = 2  # renameat2 flag (Linux 3.15+)
 _AT_FDCWD = -100
 
@@ -37,26 +36,14 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _locked(path: Path) -> bool:
-    """Whether a live process holds the lock of `path` (a lock file or a temporary)."""
+def _alive(pid: int) -> bool:
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    except PermissionError:  # someone else's process: alive
         return True
-    finally:
-        os.close(fd)
-    return False
-
-
-def _old_enough(path: Path) -> bool:
-    try:
-        return time.time() - path.lstat().st_mtime > STALE_AFTER_S
-    except FileNotFoundError:
-        return False
+    return True
 
 
 def _remove(path: Path) -> None:
@@ -68,44 +55,26 @@ def _remove(path: Path) -> None:
 
 
 def clean_stale(directory: Path) -> list[Path]:
-    """Remove the temporaries in `directory` left by writers that died; restore a folder whose
-    swap was cut between its two renames. Returns what was removed or restored."""
-    done: list[Path] = []
-    if not directory.is_dir():
-        return done
-    for tmp in directory.glob(".*.tmp"):
-        if tmp.is_file() and _old_enough(tmp) and not _locked(tmp):
+    """Remove the temporary files in `directory` whose writing process is gone."""
+    done = []
+    for tmp in directory.glob(".*.tmp") if directory.is_dir() else ():
+        writer = tmp.name[:-4].rsplit(".", 1)[-1].split("-")[0]
+        if writer.isdigit() and int(writer) != os.getpid() and not _alive(int(writer)):
             _remove(tmp)
             done.append(tmp)
-    for lock in directory.glob(".*.txn"):
-        if not _old_enough(lock) or _locked(lock):
-            continue
-        stem = lock.name[: -len(".txn")]  # .<name>.<token>
-        name = stem[1:].rsplit(".", 1)[0]
-        old, staging = directory / f"{stem}.old", directory / f"{stem}.staging"
-        final = directory / name
-        if old.exists() and not final.exists():
-            os.rename(old, final)  # the swap was cut after its first rename: undo it
-            done.append(final)
-        for p in (old, staging):
-            if p.exists():
-                _remove(p)
-                done.append(p)
-        _remove(lock)
     return done
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write to a locked temporary beside `path`, then rename: readers never see half a
-    file, and a crash leaves the old file and a temporary that the next writer removes."""
+    """Write to a temporary beside `path`, then rename: readers never see half a file, and a
+    crash leaves the old file and a temporary that the next writer there removes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(path.parent)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    tmp = path.parent / f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        with os.fdopen(fd, "wb", closefd=False) as fh:
+        with open(tmp, "xb") as fh:
+            os.chmod(tmp, 0o644)
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -114,15 +83,12 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         _remove(tmp)
         raise
-    finally:
-        os.close(fd)
 
 
 def _libc_exchange() -> Callable[[bytes, bytes], int] | None:
     name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name, use_errno=True)
-        fn = libc.renameat2
+        fn = ctypes.CDLL(name, use_errno=True).renameat2
     except (OSError, AttributeError, TypeError):
         return None
     fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
@@ -155,6 +121,19 @@ def _swap(staging: Path, final: Path, old: Path) -> None:
     os.rename(staging, final)
 
 
+def _clean_leftovers(final: Path) -> None:
+    """With `final`'s lock held (so no other writer of it is alive): remove staging folders
+    of writers that died, and undo a swap cut between its two renames."""
+    parent = final.parent
+    for old in sorted(parent.glob(f".{final.name}.*.old")):
+        if not final.exists():
+            os.rename(old, final)
+        else:
+            _remove(old)
+    for staging in parent.glob(f".{final.name}.*.staging"):
+        _remove(staging)
+
+
 def hardlink_tree(src: Path, dst: Path) -> None:
     """`dst` as a copy of `src` made of hard links (instant; writers replace, never edit)."""
 
@@ -174,34 +153,27 @@ def replacing_dir(final: Path, start_from: Path | None = None) -> Iterator[Path]
     With `start_from` (usually `final` itself), the staging folder starts as a copy of that
     folder made of hard links, so the block changes only what it writes. Writers must replace
     files (`write_atomic`, or a new file), never edit one in place: the copy shares its files
-    until the swap. Concurrent writers of one folder take turns (a lock beside it)."""
+    until the swap. Writers of one folder take turns (a lock file beside it, `.<name>.lock`)."""
     final = Path(final)
     parent = final.parent
     parent.mkdir(parents=True, exist_ok=True)
-    mutex = os.open(parent / f".{final.name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    lock = os.open(parent / f".{final.name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(mutex, fcntl.LOCK_EX)
-        clean_stale(parent)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _clean_leftovers(final)
         stem = f".{final.name}.{secrets.token_hex(4)}"
-        lock_path = parent / f"{stem}.txn"
         staging, old = parent / f"{stem}.staging", parent / f"{stem}.old"
-        lock = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        if start_from is not None and Path(start_from).is_dir():
+            hardlink_tree(Path(start_from), staging)
+        else:
+            staging.mkdir()
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if start_from is not None and Path(start_from).is_dir():
-                hardlink_tree(Path(start_from), staging)
-            else:
-                staging.mkdir()
-            try:
-                yield staging
-                crash_point(f"staged:{final.name}")
-                _swap(staging, final, old)
-                crash_point(f"swapped:{final.name}")
-            finally:
-                _remove(staging)
-                _remove(old)
+            yield staging
+            crash_point(f"staged:{final.name}")
+            _swap(staging, final, old)
+            crash_point(f"swapped:{final.name}")
         finally:
-            os.close(lock)
-            _remove(lock_path)
+            _remove(staging)
+            _remove(old)
     finally:
-        os.close(mutex)
+        os.close(lock)

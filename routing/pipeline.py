@@ -26,7 +26,7 @@ from .network.graph import RoadArrays, check_connected, file_sha256, read_road_a
 from .network.matrices import default_cache_dir, matrices_for
 from .plans.document import Plan
 from .plans.reader import read_plan
-from .plans.validate import validate
+from .plans.validate import Violation, recomputed_summary, validate
 from .solve.solver import solve_problem
 from .units import parse_date
 
@@ -259,11 +259,20 @@ def day_of(pf: PlanFile, cache_dir: Path | None = None, progress: Progress = _qu
     return _day(pf.county, pf.plan.date, pf.orders, pf.orders_path, None, cache_dir, progress, t)
 
 
+@dataclass(frozen=True)
+class CheckReport:
+    plan: Plan
+    problem: Problem
+    violations: list[Violation]
+    recomputed: dict  # the summary as the routes really are
+
+
 def check_plan(
     path: Path, cache_dir: Path | None = None, progress: Progress = _quiet
-) -> tuple[Plan, Problem, list]:
+) -> CheckReport:
     """Re-validate a plan file against the inputs it names (which must be unchanged)."""
     pf = open_plan(path)
     day = day_of(pf, cache_dir, progress)
     progress("checking every rule ...")
-    return pf.plan, day.problem, validate(pf.plan, day.problem)
+    violations = validate(pf.plan, day.problem)
+    return CheckReport(pf.plan, day.problem, violations, recomputed_summary(pf.plan, day.problem))

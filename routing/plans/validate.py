@@ -7,8 +7,9 @@ function per rule compares the plan with what really happens. The rule names are
 table in docs/plan-format.md (`RULES`).
 
 One error gives one line: a rule reports its first breach on a route and counts the further
-ones there; a leg that cannot be driven is reported once, and the route is followed on from the
-times the plan states, so nothing after it is reported twice.
+ones there. A route that cannot be driven (a leg with no road the vehicle may use, a stop at an
+unknown point) is reported once; its times, windows, return and cost cannot be recomputed and
+are not checked, while its loads, capacity and orders still are.
 """
 
 from __future__ import annotations
@@ -171,6 +172,10 @@ class _Route:
         self.veh = problem.vehicles[v]
         self.t = trace(r, v, problem, orders)
 
+    @property
+    def drivable(self) -> bool:
+        return not (self.t.undriven or self.t.unknown_points)
+
     def bad(self, rule: str, msg: str, stop: int | None = None, order: str | None = None):
         return Violation(rule, msg, self.r.vehicle, stop, order)
 
@@ -190,18 +195,15 @@ def rule_point(x: _Route) -> list[Violation]:
 
 
 def rule_road(x: _Route) -> list[Violation]:
-    out = []
     names = [x.problem.points[x.problem.index[x.veh.depot]].id] + [s.point for s in x.r.stops]
+    breaches: list[tuple[int | None, str]] = []
     for k in x.t.undriven:
         to = names[0] if k > len(x.r.stops) else names[k]
-        out.append(
-            x.bad(
-                "road",
-                f"no road this vehicle may use from '{names[k - 1]}' to '{to}'",
-                k if k <= len(x.r.stops) else None,
-            )
-        )
-    return out
+        stop = k if k <= len(x.r.stops) else None
+        breaches.append((stop, f"no road this vehicle may use from '{names[k - 1]}' to '{to}'"))
+    if not breaches:
+        return []
+    return [x.bad("road", _first_and_more(breaches, "such legs"), breaches[0][0])]
 
 
 def rule_order(x: _Route) -> list[Violation]:
@@ -264,6 +266,8 @@ def rule_compatibility(x: _Route) -> list[Violation]:
 
 
 def rule_times(x: _Route) -> list[Violation]:
+    if not x.drivable:
+        return []
     breaches: list[tuple[int | None, str]] = []
     for k, (s, st) in enumerate(zip(x.r.stops, x.t.stops, strict=True), start=1):
         if not st.driven:
@@ -292,6 +296,8 @@ def rule_times(x: _Route) -> list[Violation]:
 
 
 def rule_time_window(x: _Route) -> list[Violation]:
+    if not x.drivable:
+        return []
     breaches = [
         (
             k,
@@ -317,6 +323,8 @@ def rule_shift(x: _Route) -> list[Violation]:
                 f"{format_hhmmss(veh.shift_start)}",
             )
         )
+    if not x.drivable:
+        return out
     if ret > veh.shift_end:
         out.append(
             x.bad(
@@ -389,7 +397,7 @@ def rule_capacity(x: _Route) -> list[Violation]:
 
 
 def rule_cost(x: _Route) -> list[Violation]:
-    if x.t.undriven or x.t.unknown_points:
+    if not x.drivable:
         return []  # reported by `road` or `point`; the distance cannot be known
     out = []
     if x.t.dist != x.r.distance_m:
@@ -478,12 +486,33 @@ def rule_reasons(plan: Plan, problem: Problem) -> list[Violation]:
     return out
 
 
+def recomputed_summary(plan: Plan, problem: Problem) -> dict:
+    """The summary block as the routes really are (re-driven by `trace`; a route that cannot be
+    driven keeps its stated figures), with the same rounding as the plan's own."""
+    orders = {o.id: o for o in problem.orders}
+    vehicles = {v.id: k for k, v in enumerate(problem.vehicles)}
+    dist, seconds, cost = 0, 0, 0.0
+    for r in plan.routes:
+        t = trace(r, vehicles[r.vehicle], problem, orders) if r.vehicle in vehicles else None
+        if t is None or t.undriven or t.unknown_points:
+            dist, seconds, cost = dist + r.distance_m, seconds + r.duration_s, cost + r.cost_yuan
+        else:
+            dist, seconds = dist + t.dist, seconds + t.ret - r.depart_s
+            cost += round(t.cost, 2)
+    return {
+        **plan.summary(),
+        "distance_km": round(dist / 1000, 3),
+        "hours": round(seconds / 3600, 3),
+        "cost_yuan": round(cost, 2),
+    }
+
+
 def rule_summary(plan: Plan, problem: Problem) -> list[Violation]:
-    """The stated summary against the plan's own routes and unserved list."""
+    """The stated summary against the one recomputed from the routes."""
     stated = plan.stated_summary
     if stated is None:
         return []
-    real = plan.summary()
+    real = recomputed_summary(plan, problem)
     tolerance = {"distance_km": 0.0015, "hours": 0.0015, "cost_yuan": COST_TOLERANCE_YUAN}
     out = []
     for key, value in real.items():
