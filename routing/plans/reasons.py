@@ -1,0 +1,202 @@
+"""Checking the reason a plan gives for an unserved order, from the inputs alone.
+
+The reasons (docs/plan-format.md) and what makes each true:
+
+- `no compatible vehicle`: no vehicle of the fleet may carry the order (cold chain).
+- `unreachable`: no vehicle that may carry it can drive from its depot to the order's point
+  (and to the produce's facility) and back.
+- `capacity`, `time window`, `shift length`: no vehicle could serve the order even on a trip
+  of its own, and this is a rule such a trip breaks.
+- `fleet full`: some vehicle could serve it alone, but no place in any route of the plan keeps
+  every rule, counting the empty route of each idle vehicle: as a stop of its own at any
+  position, with produce for a facility unloaded there just before the route returns.
+- `not placed by the search`: such a place exists; the search did not find it in its budget.
+
+Independent of the solver: stops are re-timed here with the documented timing rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model.problem import UNREACHABLE, Problem
+from ..model.records import Order
+from .document import Plan, Route
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One stop as the timing and loading rules see it."""
+
+    point: int
+    parcels: int
+    earliest: int
+    latest: int
+    out_kg: float  # delivered or unloaded here
+    out_l: float
+    in_kg: float  # collected here
+    in_l: float
+    delivered_kg: float  # part of out_* that was on board from the depot
+    delivered_l: float
+
+
+def _calls(r: Route, problem: Problem, orders: dict[str, Order]) -> list[_Call] | None:
+    """The route's stops, or None if it names a point that is not in the county."""
+    out = []
+    for s in r.stops:
+        p = problem.index.get(s.point)
+        if p is None:
+            return None
+        pt = problem.points[p]
+        earliest, latest, parcels = pt.opens, pt.closes, 0
+        d_kg = d_l = u_kg = u_l = c_kg = c_l = 0.0
+        for role, ids in (("deliver", s.deliver), ("collect", s.collect), ("unload", s.unload)):
+            for oid in ids:
+                o = orders.get(oid)
+                if o is None:
+                    continue
+                parcels += o.parcels
+                if role == "deliver":
+                    d_kg, d_l = d_kg + o.kg, d_l + o.litres
+                elif role == "collect":
+                    c_kg, c_l = c_kg + o.kg, c_l + o.litres
+                else:
+                    u_kg, u_l = u_kg + o.kg, u_l + o.litres
+                if role != "unload":
+                    earliest, latest = max(earliest, o.earliest), min(latest, o.latest)
+        out.append(
+            _Call(p, parcels, earliest, latest, d_kg + u_kg, d_l + u_l, c_kg, c_l, d_kg, d_l)
+        )
+    return out
+
+
+def _order_calls(problem: Problem, o: Order) -> tuple[_Call, _Call | None]:
+    """The stop serving `o` alone, and its unload at a facility (None for the hub)."""
+    p = problem.index[o.point]
+    pt = problem.points[p]
+    window = (max(pt.opens, o.earliest), min(pt.closes, o.latest))
+    if o.kind == "delivery":
+        return _Call(p, o.parcels, *window, o.kg, o.litres, 0.0, 0.0, o.kg, o.litres), None
+    visit = _Call(p, o.parcels, *window, 0.0, 0.0, o.kg, o.litres, 0.0, 0.0)
+    dest = problem.index[o.destination]
+    if problem.points[dest].tier == "hub":
+        return visit, None
+    f = problem.points[dest]
+    return visit, _Call(dest, o.parcels, f.opens, f.closes, o.kg, o.litres, 0.0, 0.0, 0.0, 0.0)
+
+
+def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
+    """The first rule a tour of `calls` on vehicle v breaks, or None."""
+    veh = problem.vehicles[v]
+    if not calls:
+        return None
+    kg = sum(c.delivered_kg for c in calls)
+    litres = sum(c.delivered_l for c in calls)
+    if kg > veh.capacity_kg + 1e-6 or litres > veh.capacity_l + 1e-6:
+        return "capacity"
+    for c in calls:
+        kg += c.in_kg - c.out_kg
+        litres += c.in_l - c.out_l
+        if kg > veh.capacity_kg + 1e-6 or litres > veh.capacity_l + 1e-6:
+            return "capacity"
+    tmat = problem.time_s[veh.profile.key]
+    depot = problem.index[veh.depot]
+
+    def drive(depart: int):
+        t, where, starts, waits = depart, depot, [], []
+        for c in calls:
+            if tmat[where, c.point] >= UNREACHABLE:
+                return None
+            arrive = t + int(tmat[where, c.point])
+            setup = problem.points[c.point].service_fixed_s if c.point != where else 0
+            start = max(arrive + setup, c.earliest)
+            starts.append(start)
+            waits.append(start - arrive - setup)
+            t = start + problem.points[c.point].service_per_parcel_s * c.parcels
+            where = c.point
+        if tmat[where, depot] >= UNREACHABLE:
+            return None
+        return starts, waits, t + int(tmat[where, depot])
+
+    first = drive(veh.shift_start)
+    if first is None:
+        return "unreachable"
+    starts, waits, _ = first
+    if any(s > c.latest for s, c in zip(starts, calls, strict=True)):
+        return "time window"
+    # the documented departure: as late as the waiting allows and no window forbids
+    delay, waited = sum(waits), 0
+    for s, w, c in zip(starts, waits, calls, strict=True):
+        waited += w
+        delay = min(delay, c.latest - s + waited)
+    depart = veh.shift_start + max(delay, 0)
+    again = drive(depart)
+    assert again is not None
+    ret = again[2]
+    if ret > veh.shift_end or ret - depart > veh.max_work_s:
+        return "shift length"
+    return None
+
+
+def _compatible(problem: Problem, o: Order) -> list[int]:
+    return [v for v, veh in enumerate(problem.vehicles) if veh.cold_chain or not o.cold_chain]
+
+
+def _reaches(problem: Problem, v: int, o: Order) -> bool:
+    veh = problem.vehicles[v]
+    t = problem.time_s[veh.profile.key]
+    d = problem.index[veh.depot]
+    targets = [problem.index[o.point]] + ([problem.index[o.destination]] if o.destination else [])
+    return all(t[d, q] < UNREACHABLE and t[q, d] < UNREACHABLE for q in targets)
+
+
+def _place(plan: Plan, problem: Problem, o: Order, vehicles: list[int]) -> tuple[str, int] | None:
+    """A (vehicle, stop position) where the plan's routes take `o` as a stop of its own."""
+    orders = {x.id: x for x in problem.orders}
+    by_vehicle = {r.vehicle: r for r in plan.routes}
+    visit, unload = _order_calls(problem, o)
+    for v in vehicles:
+        veh = problem.vehicles[v]
+        r = by_vehicle.get(veh.id)
+        calls = _calls(r, problem, orders) if r is not None else []
+        if calls is None:
+            continue
+        tail = [unload] if unload is not None else []
+        for i in range(len(calls) + 1):
+            if _breaks(problem, v, [*calls[:i], visit, *calls[i:], *tail]) is None:
+                return veh.id, i + 1
+    return None
+
+
+def check_reason(plan: Plan, problem: Problem, o: Order, reason: str) -> str | None:
+    """None if `reason` is true of unserved order `o` in this plan, else what is true instead."""
+    names = [v.id for v in problem.vehicles]
+    compat = _compatible(problem, o)
+    if reason == "no compatible vehicle":
+        return f"{names[compat[0]]} may carry it" if compat else None
+    if not compat:
+        return "no vehicle of the fleet may carry it (the reason is 'no compatible vehicle')"
+    reach = [v for v in compat if _reaches(problem, v, o)]
+    if reason == "unreachable":
+        return f"{names[reach[0]]} can drive there and back" if reach else None
+    if not reach:
+        return "no vehicle that may carry it can drive there and back (the reason is 'unreachable')"
+    visit, unload = _order_calls(problem, o)
+    alone = {v: _breaks(problem, v, [visit] + ([unload] if unload else [])) for v in reach}
+    able = [v for v in reach if alone[v] is None]
+    if reason in ("capacity", "time window", "shift length"):
+        if able:
+            return f"{names[able[0]]} could serve it on a trip of its own"
+        if reason not in alone.values():
+            broken = ", ".join(sorted({str(x) for x in alone.values()}))
+            return f"no vehicle's trip of its own breaks that rule (they break: {broken})"
+        return None
+    if not able:
+        broken = ", ".join(sorted({str(x) for x in alone.values()}))
+        return f"no vehicle could serve it even alone (the reason is the rule broken: {broken})"
+    place = _place(plan, problem, o, reach)
+    if reason == "fleet full":
+        return f"it fits on {place[0]} as stop {place[1]}" if place else None
+    if reason == "not placed by the search":
+        return None if place else "no route has room for it (the reason is 'fleet full')"
+    return f"unknown reason '{reason}'"
