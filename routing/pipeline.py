@@ -64,22 +64,15 @@ def load_day(
     day = parse_date(date)
     t = time.perf_counter()
     c = load_county(county, data_dir)
-    orders_seed = None
-    path = orders_file or c.orders_path(day)
-    if orders_file is not None or path.exists():
-        orders = read_orders(path, c, day)
-        progress(f"orders: {len(orders)} from {path}")
-    else:
-        orders_seed = int(c.meta.get("seed", 1))
-        orders = tuple(
-            generate_orders(day, c.points, c.demand_rows(), c.meta["adcode"], orders_seed)
-        )
-        path = None
-        progress(
-            f"orders: no file {c.orders_path(day)}; using {len(orders)} generated demo "
-            f"orders (seed {orders_seed})"
-        )
-    return _day(c, day.isoformat(), orders, path, orders_seed, cache_dir, progress, t)
+    file = orders_file or c.orders_path(day)
+    if orders_file is not None or file.exists():
+        orders = read_orders(file, c, day)
+        progress(f"orders: {len(orders)} from {file}")
+        return _day(c, day.isoformat(), orders, file, None, cache_dir, progress, t)
+    seed = int(c.meta.get("seed", 1))
+    orders = tuple(generate_orders(day, c.points, c.demand_rows(), c.meta["adcode"], seed))
+    progress(f"orders: no file {file}; using {len(orders)} generated demo orders (seed {seed})")
+    return _day(c, day.isoformat(), orders, None, seed, cache_dir, progress, t)
 
 
 def _day(
@@ -136,7 +129,9 @@ def snap_points(arrays: RoadArrays, points) -> tuple[np.ndarray, np.ndarray]:
 def inputs_of(day: Day) -> dict:
     c = day.county
     files = {"points": c.dir / "points.csv", "fleet": c.dir / "fleet.csv", "roads": c.graph_path}
-    out = {k: {"path": str(v.resolve()), "sha256": file_sha256(v)} for k, v in files.items()}
+    out: dict[str, dict] = {
+        k: {"path": str(v.resolve()), "sha256": file_sha256(v)} for k, v in files.items()
+    }
     if day.orders_path is not None:
         out["orders"] = {
             "path": str(day.orders_path.resolve()),

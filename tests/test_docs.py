@@ -40,3 +40,13 @@ def test_quick_start_has_the_two_setup_commands():
     assert 'pip install -e ".[test]" && python -m pytest' in text
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert 'pip install -e ".[test]"' in ci and "python -m pytest" in ci
+
+
+def test_every_check_rule_and_unserved_reason_is_documented():
+    from routing.plans.document import UNSERVED_REASONS
+    from routing.plans.validate import RULES
+
+    text = (REPO / "docs" / "plan-format.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| `")}
+    assert {f"`{r}`" for r in RULES} <= rows
+    assert {f"`{r}`" for r in UNSERVED_REASONS} <= rows

@@ -310,3 +310,27 @@ def test_library_errors_are_typed(tmp_path):
     far.write_text(NO_ROADS_HERE, encoding="utf-8")
     with pytest.raises(NetworkError, match="no roads inside the county boundary"):
         import_network(far, cdir.name, cdir.parent)
+
+
+def test_an_extract_that_strands_service_points_is_refused_unless_forced(tmp_path):
+    """A village 1.5 km from the extract's roads: the import changes nothing and names it;
+    with --force the roads are imported and the warning stays on screen."""
+    cdir = county_copy(tmp_path)
+    with (cdir / "points.csv").open("a", encoding="utf-8") as fh:
+        fh.write(
+            "990101001009,远村,Yuan Cun,village,990101001000,108.2150,34.2790,source,"
+            "08:00,19:00,300,10\n"
+        )
+    meta = json.loads((cdir / "county.json").read_text(encoding="utf-8"))
+    write_meta(cdir, meta)
+    before = {p.name: p.read_bytes() for p in cdir.iterdir()}
+    args = ["network", "import", str(OSM), "--county", "tinycounty", "--data-dir", str(tmp_path)]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 4
+    assert "1 of 7 service points could not be reached" in refused.stderr
+    assert "990101001009" in refused.stderr and "use --force" in refused.stderr
+    assert {p.name: p.read_bytes() for p in cdir.iterdir()} == before
+    forced = CliRunner().invoke(main, [*args, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "warning:" in forced.stderr and "990101001009" in forced.stderr
+    assert (cdir / "roads.generated.graphml").exists()

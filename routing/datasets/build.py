@@ -82,7 +82,7 @@ def build_county(
     lon = np.array([r["lon"] for r in sites.rows])
     lat = np.array([r["lat"] for r in sites.rows])
     circ = circuity(arrays, lon, lat)
-    km = Counter()
+    km: Counter[str] = Counter()
     for _, _, d in graph.edges(data=True):
         km[d["highway"]] += d["length"] / 2000.0  # both directions stored
     progress(

@@ -36,7 +36,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -157,6 +157,8 @@ def _pbf_to_xml(src: Path, dst: Path, bbox: tuple[float, float, float, float]) -
         .with_filter(osmium.filter.TagFilter(*(("highway", c) for c in sorted(DRIVABLE))))
     )
     for way in ways:
+        if not isinstance(way, osmium.osm.Way):
+            continue
         refs = [n.ref for n in way.nodes]
         locs = [n.location for n in way.nodes]
         present = [loc.valid() for loc in locs]
@@ -178,7 +180,7 @@ def _pbf_to_xml(src: Path, dst: Path, bbox: tuple[float, float, float, float]) -
         for obj in osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY).with_filter(
             keep.id_filter()
         ):
-            if obj.is_way() and obj.id in cut:
+            if isinstance(obj, osmium.osm.Way) and obj.id in cut:
                 out.add(obj.replace(nodes=cut[obj.id]))
             else:
                 out.add(obj)
@@ -301,7 +303,7 @@ def _finish_edges(g: nx.MultiDiGraph) -> None:
     for _, _, d in g.edges(data=True):
         raw = d.get("osm_highway", d["highway"])
         raw = str(raw[0]) if isinstance(raw, list | tuple) else str(raw)
-        name = _road_class(d["highway"])
+        name = _road_class(d["highway"]) or "unclassified"  # drivable: always a class
         speed = ROAD_SPEEDS_KPH[name]
         length = float(d["length"])
         d["highway"] = name
@@ -314,7 +316,7 @@ def _finish_edges(g: nx.MultiDiGraph) -> None:
 def _km_by_class(g: nx.MultiDiGraph) -> dict[str, float]:
     """Kilometres of road per class; a two-way road (an edge and its equal-length reverse)
     counts once, a one-way road once."""
-    km: Counter[str] = Counter()
+    km: dict[str, float] = defaultdict(float)
     for u, v, d in g.edges(data=True):
         back = g.get_edge_data(v, u) or {}
         twin = any(abs(float(b["length"]) - float(d["length"])) < 0.5 for b in back.values())

@@ -45,11 +45,11 @@ def _mesh(
     """Gabriel graph of the sites (a planar mesh like real village road networks) without links
     that leave the county, plus a minimum spanning tree so that the mesh is connected."""
     tri = Delaunay(xy)
-    cand = set()
+    pairs: set[tuple[int, int]] = set()
     for s in tri.simplices:
         for a, b in ((s[0], s[1]), (s[1], s[2]), (s[0], s[2])):
-            cand.add((min(a, b), max(a, b)))
-    cand = sorted(cand)
+            pairs.add((min(a, b), max(a, b)))
+    cand = sorted(pairs)
     tree = cKDTree(xy)
     inside = boundary.buffer(300.0)
     shapely.prepare(inside)
@@ -251,7 +251,7 @@ def _to_graph(lines, classes, proj, county, seed, hub_xy) -> nx.MultiDiGraph:
     allpts = np.vstack(lines)
     lon, lat = proj.to_lonlat(allpts[:, 0], allpts[:, 1])
     lonlat = np.round(np.column_stack([lon, lat]), 7)
-    keys = {}
+    keys: dict[tuple, int] = {}
     ids = np.empty(len(allpts), dtype=np.int64)
     for k, p in enumerate(map(tuple, np.round(allpts, 2))):
         ids[k] = keys.setdefault(p, len(keys))

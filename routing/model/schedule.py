@@ -10,6 +10,7 @@ need not be.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .nodes import Node
@@ -60,9 +61,7 @@ def _forward(problem: Problem, nodes, v: int, seq, depart: int):
     return arrival, start, departure, waits, t + back, dist
 
 
-def evaluate(
-    problem: Problem, nodes: tuple[Node, ...], v: int, seq: list[int] | tuple[int, ...]
-) -> RouteEval:
+def evaluate(problem: Problem, nodes: Sequence[Node], v: int, seq: Sequence[int]) -> RouteEval:
     veh = problem.vehicles[v]
     if not seq:
         return RouteEval(

@@ -190,7 +190,7 @@ def build_nodes(problem: Problem) -> NodeModel:
             continue
         ok, why = _solo(problem, visit_nodes(problem, [k], 0), reach)
         if not ok:
-            unservable[k] = why
+            unservable[k] = why or "time window"
             continue
         candidates[k] = ok
 

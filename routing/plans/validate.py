@@ -15,7 +15,7 @@ are not checked, while its loads, capacity and orders still are.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from ..model.problem import UNREACHABLE, Problem
@@ -180,7 +180,7 @@ class _Route:
         return Violation(rule, msg, self.r.vehicle, stop, order)
 
 
-def _first_and_more(breaches: list[tuple[int | None, str]], what: str) -> str:
+def _first_and_more(breaches: Sequence[tuple[int | None, str]], what: str) -> str:
     """'message' for the first breach, with how many more the route has."""
     _, msg = breaches[0]
     more = len(breaches) - 1
@@ -207,7 +207,8 @@ def rule_road(x: _Route) -> list[Violation]:
 
 
 def rule_order(x: _Route) -> list[Violation]:
-    out, on_board = [], {}
+    out: list[Violation] = []
+    on_board: dict[str, str] = {}  # collected for a facility -> the facility
     hub_id = x.problem.points[x.problem.index[x.veh.depot]].id
     for k, s in enumerate(x.r.stops, start=1):
         for role, ids in (("deliver", s.deliver), ("collect", s.collect), ("unload", s.unload)):
@@ -286,8 +287,7 @@ def rule_times(x: _Route) -> list[Violation]:
         breaches.append(
             (
                 None,
-                f"return stated {format_hhmmss(x.r.return_s)}, recomputed "
-                f"{format_hhmmss(x.t.ret)}",
+                f"return stated {format_hhmmss(x.r.return_s)}, recomputed {format_hhmmss(x.t.ret)}",
             )
         )
     if not breaches:

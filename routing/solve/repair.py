@@ -104,7 +104,7 @@ def place_leftovers(nm: NodeModel, routes: Routes) -> tuple[NodeModel, Routes]:
         tried: set[int] = set()  # vehicles that took none of the orders left
         while todo and vehicles:
             kept, used = _grow_part(nm, nodes, out, n, todo, vehicles)
-            if not kept:  # none of these vehicles takes any order left: try the others once
+            if not kept or used is None:  # none of these takes any order left: try the others
                 tried.update(vehicles)
                 vehicles = [v for v in range(len(p.vehicles)) if v not in parts and v not in tried]
                 continue

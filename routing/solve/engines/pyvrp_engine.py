@@ -130,9 +130,9 @@ def build_data(nm: NodeModel) -> _Mapping:
     fixed[0] = 0  # returning to the depot is not a service stop
     setup = np.where(loc_point[:, None] != loc_point[None, :], fixed[None, :], 0)
     distances, durations = [], []
-    for (key, cold), _ in sorted(profile_ids.items(), key=lambda kv: kv[1]):
-        d = p.dist_m[key][np.ix_(loc_point, loc_point)].astype(np.int64)
-        t = p.time_s[key][np.ix_(loc_point, loc_point)].astype(np.int64) + setup
+    for (pkey, cold), _ in sorted(profile_ids.items(), key=lambda kv: kv[1]):
+        d = p.dist_m[pkey][np.ix_(loc_point, loc_point)].astype(np.int64)
+        t = p.time_s[pkey][np.ix_(loc_point, loc_point)].astype(np.int64) + setup
         if not cold:  # cold-chain nodes are out of reach for this profile
             d[cold_node, :] = d[:, cold_node] = UNREACHABLE
             t[cold_node, :] = t[:, cold_node] = UNREACHABLE
@@ -275,9 +275,10 @@ def solve(
     if not nm.nodes:
         return EngineResult("pyvrp", tuple(() for _ in range(n_veh)), stats)
     m = build_data(nm)
-    stop = MaxRuntime(max(0.05, params.time_limit - (time.perf_counter() - t0)))
+    runtime = MaxRuntime(max(0.05, params.time_limit - (time.perf_counter() - t0)))
+    stop: MaxRuntime | MultipleCriteria = runtime
     if params.iterations:
-        stop = MultipleCriteria([MaxIterations(params.iterations), stop])
+        stop = MultipleCriteria([MaxIterations(params.iterations), runtime])
     init = warm_start(m, nm, initial) if initial else None
     result = pyvrp.solve(
         m.data,
