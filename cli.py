@@ -211,7 +211,9 @@ def plan_cmd(
     t = time.perf_counter()
     say(f"writing {out_dir}/ ...")
     plan = write_plan(plan, day, out_dir, maps=not no_maps, progress=say)
-    say(f"plan validated and written to {out_dir}/ ({time.perf_counter() - t:.1f} s)")
+    stages = {**plan.stats["timings"], "write_s": time.perf_counter() - t}
+    say(f"plan validated and written to {out_dir}/")
+    say("stages: " + ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in stages.items()))
     if as_json:
         click.echo(
             json.dumps(
@@ -339,7 +341,7 @@ def sheets_cmd(plan_file, vehicle, out):
     from routing.exports.files import write_route_sheets
 
     path, chinese = write_route_sheets(plan_file, vehicle, out)
-    note = "" if chinese else " (no CJK font: names in pinyin)"
+    note = "" if chinese else " (some names in pinyin: no font here has their characters)"
     click.echo(f"wrote {path}{note}")
 
 

@@ -15,17 +15,17 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .errors import Fault, InputError, PlanInvalidError
+from .errors import PlanInvalidError
 from .inputs.county import County, load_county
 from .inputs.demo_orders import generate_orders
 from .inputs.orders import read_orders
+from .inputs.plan_file import PlanFile, open_plan
 from .model.params import SolveParams
 from .model.problem import Problem, build_problem
 from .model.records import Order
-from .network.graph import RoadArrays, check_connected, file_sha256, read_road_arrays, snap
+from .network.graph import RoadArrays, file_sha256, read_road_arrays, snap_points
 from .network.matrices import default_cache_dir, matrices_for
 from .plans.document import Plan
-from .plans.reader import read_plan
 from .plans.validate import Violation, recomputed_summary, validate
 from .solve.solver import solve_problem
 from .units import parse_date
@@ -114,18 +114,6 @@ def _day(
     )
 
 
-def snap_points(arrays: RoadArrays, points) -> tuple[np.ndarray, np.ndarray]:
-    """Each point's road node and its distance to it; every point must be reachable from the
-    hub and back."""
-    ids = [p.id for p in points]
-    nodes, snap_m = snap(
-        arrays, ids, np.array([p.lon for p in points]), np.array([p.lat for p in points])
-    )
-    hub = next(k for k, p in enumerate(points) if p.tier == "hub")
-    check_connected(arrays, ids, nodes, hub)
-    return nodes, snap_m
-
-
 def inputs_of(day: Day) -> dict:
     c = day.county
     files = {"points": c.dir / "points.csv", "fleet": c.dir / "fleet.csv", "roads": c.graph_path}
@@ -205,47 +193,6 @@ def plan(
         params.progress,
     )
     return solve_day(day, params)
-
-
-@dataclass(frozen=True)
-class PlanFile:
-    """A plan file and the inputs it names, checked to be unchanged since it was made."""
-
-    path: Path
-    plan: Plan
-    county: County
-    orders: tuple[Order, ...]
-    orders_path: Path
-
-
-def open_plan(path: Path) -> PlanFile:
-    """Read a plan file (schema-checked) and the county and orders it was made from."""
-    plan_ = read_plan(path)
-    base = Path(path).resolve().parent
-    faults = []
-    resolved: dict[str, Path] = {}
-    for name in ("points", "fleet", "roads", "orders"):
-        ref = plan_.inputs.get(name) or {}
-        if not ref.get("path"):
-            faults.append(
-                Fault(str(path), f"the plan does not name its {name} file", field=f"inputs.{name}")
-            )
-            continue
-        p = Path(ref["path"])
-        p = p if p.is_absolute() else base / p
-        if not p.is_file():
-            faults.append(Fault(str(p), f"{name} file named by the plan is missing"))
-        elif ref.get("sha256") and file_sha256(p) != ref["sha256"]:
-            faults.append(
-                Fault(str(p), f"{name} file changed since the plan was made (its sha256 differs)")
-            )
-        resolved[name] = p
-    if faults:
-        raise InputError(faults)
-    county_dir = resolved["points"].parent
-    c = load_county(county_dir.name, county_dir.parent)
-    orders = read_orders(resolved["orders"], c, parse_date(plan_.date))
-    return PlanFile(Path(path), plan_, c, orders, resolved["orders"])
 
 
 def day_of(pf: PlanFile, cache_dir: Path | None = None, progress: Progress = _quiet) -> Day:

@@ -8,16 +8,18 @@ leaves this module in WGS-84.
 from __future__ import annotations
 
 import csv
-import json
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from shapely.errors import GEOSException
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import transform
 
-from ..errors import Fault, InputError
+from ..errors import Fault, Faults, InputError
 from ..geo import gcj02_to_wgs84
+from ..inputs.county import read_json
 from .names import county_slug
 
 # Column positions in adcode/<code>.csv (from the source's sql/adcode.ddl).
@@ -50,10 +52,44 @@ class CountyAdmin:
         return county_slug(self.name)
 
 
-def _unit(row: list[str]) -> AdminUnit:
+def _rows(path: Path) -> tuple[list[list[str]], str | None]:
+    """The rows of a division list, or why the file cannot be read as one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return [], f"not UTF-8 text (byte {exc.start})"
+    except OSError as exc:
+        return [], f"cannot read the file ({exc.strerror})"
+    if "\x00" in text:
+        return [], "not a text file (it holds NUL bytes)"
+    try:
+        return [r for r in csv.reader(io.StringIO(text)) if r], None
+    except csv.Error as exc:
+        return [], f"not a readable CSV file ({exc})"
+
+
+def _unit(row: list[str], path: Path, k: int, faults: Faults) -> AdminUnit | None:
+    """One row of a division list; a short row or a position that is not a number is a
+    fault naming the row."""
+    if len(row) <= _LAT:
+        faults.add(str(path), f"has {len(row)} cells, a division row has {_LAT + 1}", row=k)
+        return None
     lon = lat = None
     if row[_LON].strip() and row[_LAT].strip():
-        wlon, wlat = gcj02_to_wgs84(float(row[_LON]), float(row[_LAT]))
+        try:
+            glon, glat = float(row[_LON]), float(row[_LAT])
+        except ValueError:
+            faults.add(
+                str(path),
+                f"position '{row[_LON][:20]}', '{row[_LAT][:20]}' is not a pair of numbers",
+                row=k,
+                field="lon",
+            )
+            return None
+        if not (-180 <= glon <= 180 and -90 <= glat <= 90):
+            faults.add(str(path), f"position {glon}, {glat} is not in degrees", row=k, field="lon")
+            return None
+        wlon, wlat = gcj02_to_wgs84(glon, glat)
         lon, lat = float(wlon), float(wlat)
     return AdminUnit(
         code=row[_CODE],
@@ -66,23 +102,29 @@ def _unit(row: list[str]) -> AdminUnit:
     )
 
 
-def list_counties(raw_dir: Path) -> list[tuple[str, str]]:
-    """(adcode, name) of every county-level unit with towns in `raw_dir`."""
-    out = []
+def list_counties(raw_dir: Path) -> tuple[list[tuple[str, str]], list[Fault]]:
+    """(adcode, name) of every county-level unit with towns in `raw_dir`, and the files that
+    could not be read."""
+    out, unreadable = [], []
     for path in sorted((raw_dir / "adcode").glob("*.csv")):
-        with path.open(encoding="utf-8") as fh:
-            rows = list(csv.reader(fh))
+        rows, why = _rows(path)
+        if why:
+            unreadable.append(Fault(str(path), why))
+            continue
+        rows = [r for r in rows if len(r) > _LEVEL]
         if rows and rows[0][_LEVEL] == "county" and any(r[_LEVEL] == "town" for r in rows):
             out.append((path.stem, rows[0][_NAME]))
-    return out
+    return out, unreadable
 
 
 def resolve_county(query: str, raw_dir: Path) -> str:
     """Adcode for '610431', '武功县', '武功' or 'wugong'; an error lists the near misses."""
     q = query.strip().lower()
-    counties = list_counties(raw_dir)
+    counties, unreadable = list_counties(raw_dir)
     if not counties:
-        raise InputError(Fault(str(raw_dir), "no county division files (adcode/*.csv) found"))
+        raise InputError(
+            [Fault(str(raw_dir), "no county division files (adcode/*.csv) found"), *unreadable]
+        )
     hits = [
         code
         for code, name in counties
@@ -95,7 +137,10 @@ def resolve_county(query: str, raw_dir: Path) -> str:
         raise InputError(Fault(str(raw_dir), f"county '{query}' is ambiguous: {names}"))
     known = ", ".join(f"{county_slug(n)} ({c})" for c, n in counties[:12])
     raise InputError(
-        Fault(str(raw_dir), f"no county '{query}' in the division data; known: {known}, ...")
+        [
+            Fault(str(raw_dir), f"no county '{query}' in the division data; known: {known}, ..."),
+            *unreadable,
+        ]
     )
 
 
@@ -105,16 +150,20 @@ def read_county(adcode: str, raw_dir: Path) -> CountyAdmin:
     for p in (csv_path, fence_path):
         if not p.exists():
             raise InputError(Fault(str(p), "file not found"))
-    with csv_path.open(encoding="utf-8") as fh:
-        units = [_unit(r) for r in csv.reader(fh) if r]
+    faults = Faults()
+    rows, why = _rows(csv_path)
+    if why:
+        faults.add(str(csv_path), why)
+    units = [u for k, r in enumerate(rows, start=1) if (u := _unit(r, csv_path, k, faults))]
     county = next((u for u in units if u.level == "county"), None)
-    if county is None:
-        raise InputError(Fault(str(csv_path), "no county row"))
+    if county is None and not faults:
+        faults.add(str(csv_path), "no county row")
+    gcj = _fence(fence_path, faults)
+    faults.raise_if_any()
+    assert county is not None and gcj is not None  # both checked just above
     towns = tuple(u for u in units if u.level == "town")
     town_codes = {t.code for t in towns}
     villages = tuple(u for u in units if u.level == "village" and u.parent in town_codes)
-    with fence_path.open(encoding="utf-8") as fh:
-        gcj = shape(json.load(fh))
 
     def to_wgs(x, y, z=None):
         return gcj02_to_wgs84(x, y)
@@ -129,3 +178,23 @@ def read_county(adcode: str, raw_dir: Path) -> CountyAdmin:
         boundary=boundary,
         source=str(csv_path),
     )
+
+
+def _fence(path: Path, faults: Faults) -> BaseGeometry | None:
+    """The county polygon of a fence file (GeoJSON geometry, GCJ-02 degrees)."""
+    doc = read_json(path, faults, "the county fence")
+    if doc is None:
+        return None
+    try:
+        geom = shape(doc)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError, GEOSException) as exc:
+        faults.add(str(path), f"not a GeoJSON polygon geometry ({type(exc).__name__})")
+        return None
+    if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+        faults.add(str(path), f"the county fence is a {geom.geom_type}, not a polygon")
+        return None
+    x0, y0, x1, y1 = geom.bounds
+    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        faults.add(str(path), "the county fence's coordinates are not degrees")
+        return None
+    return geom

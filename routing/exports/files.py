@@ -11,9 +11,9 @@ from pathlib import Path
 
 from ..atomic import write_atomic
 from ..errors import Fault, InputError
-from ..network.graph import read_road_arrays
+from ..inputs.plan_file import PlanFile, open_plan
+from ..network.graph import read_road_arrays, snap_points
 from ..network.matrices import default_cache_dir
-from ..pipeline import PlanFile, open_plan, snap_points
 from .formats import to_csv, to_geojson, to_gpkg, to_gpx, to_kml
 from .plan_outputs import drivers_files, title_of
 from .views import Catalogue, plan_views, references

@@ -1,13 +1,17 @@
 """The drivers' map: one self-contained HTML page that works with no network.
 
 Everything is inline: the road network as a light base layer drawn from our own graph, every
-route in its colour along the roads, numbered stops with a popup (name, ETA, what to drop,
-what to collect), a legend with a toggle per vehicle, and pan and zoom (mouse, touch or the
-+/- buttons). No script, style or tile is fetched from anywhere.
+route in its colour along the roads, a numbered mark per place visit (`views.place_visits`)
+with a popup (name, ETA, what to drop, collect and unload), a collapsible legend with a toggle
+per vehicle, and pan and zoom (mouse, touch or the +/- buttons). The page opens fitted to the
+routes beside the legend. Chinese names render without any installed font: the page embeds a
+subset of the bundled CJK font with only the characters it uses. No script, style, font or
+tile is fetched from anywhere.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import math
@@ -16,7 +20,8 @@ import numpy as np
 
 from ..network.graph import RoadArrays
 from ..units import format_hhmm
-from .views import COLOURS, RouteView, StopView
+from .fonts import Face, FontChain, subset_bytes
+from .views import COLOURS, PlaceVisit, RouteView, place_visits
 
 # Base-layer style per road class: stroke width in screen pixels and grey level.
 _ROAD_STYLE = {
@@ -47,6 +52,13 @@ class _Frame:
             (self.y1 - lat) * self.scale, 1
         )
 
+    def many(self, points) -> np.ndarray:
+        """xy of many (lon, lat) at once, as an (n, 2) array rounded to 0.1."""
+        a = np.asarray(points, dtype=float).reshape(-1, 2)
+        return np.column_stack(
+            [(a[:, 0] * self.k - self.x0) * self.scale, (self.y1 - a[:, 1]) * self.scale]
+        ).round(1)
+
 
 def _base_layer(roads: RoadArrays, frame: _Frame) -> str:
     paths: dict[str, list[str]] = {}
@@ -69,42 +81,76 @@ def _base_layer(roads: RoadArrays, frame: _Frame) -> str:
     return "\n".join(out)
 
 
-def _popup(s: StopView) -> str:
-    lines = [f"<b>{html.escape(s.name)}</b> ({html.escape(s.name_pinyin)})"]
+def _popup(v: PlaceVisit) -> str:
+    s = v.first
+    lines = [f"<b>{v.number}. {html.escape(s.name)}</b> ({html.escape(s.name_pinyin)})"]
     if s.town and s.tier == "village":
         lines.append(f"town: {html.escape(s.town)}")
-    if s.arrival_s is not None:
-        lines.append(f"ETA {format_hhmm(s.arrival_s)}, leave {format_hhmm(s.departure_s)}")
-    if s.parcels_delivered:
-        lines.append(f"drop: {s.parcels_delivered} parcels, {s.kg_delivered:g} kg")
-    if s.kg_collected:
-        goods = ", ".join(s.goods_collected)
+    if v.arrival_s is not None:
+        lines.append(f"ETA {format_hhmm(v.arrival_s)}, leave {format_hhmm(v.departure_s or 0)}")
+    if v.parcels_delivered:
+        lines.append(f"drop: {v.parcels_delivered} parcels, {v.kg_delivered:g} kg")
+    if v.kg_collected:
+        goods = ", ".join(v.goods_collected)
         lines.append(
-            f"collect: {s.parcels_collected} crates, {s.kg_collected:g} kg"
+            f"collect: {v.parcels_collected} crates, {v.kg_collected:g} kg"
             + (f" ({html.escape(goods)})" if goods else "")
         )
-    if s.kg_unloaded:
-        lines.append(f"unload: {s.kg_unloaded:g} kg")
-    if s.cold:
+    if v.unloaded:
+        n = len(v.unloaded)
+        lines.append(
+            f"unload: {n} order{'s' if n > 1 else ''}, {v.kg_unloaded:g} kg"
+            f"<br><small>{html.escape(', '.join(v.unloaded))}</small>"
+        )
+    if v.cold:
         lines.append("<span class=cold>cold chain</span>")
     return "<br>".join(lines)
 
 
-def map_html(routes: list[RouteView], roads: RoadArrays, title: str) -> str:
-    """The page; `routes` carry their road lines (WGS-84)."""
+def _font_faces(text: str, fonts: FontChain) -> tuple[str, str]:
+    """@font-face rules embedding, per face, only the characters of `text` (the bundled subset
+    first, then installed fonts for what it lacks), and the font-family list naming them."""
+    by_face: dict[Face, list[str]] = {fonts.bundled: []}
+    for ch in sorted(ch for ch in set(text) if not ch.isspace()):
+        face = fonts.face_for(ch)
+        if face is not None:  # no font has it: the browser's own fallback, if any
+            by_face.setdefault(face, []).append(ch)
+    rules, names = [], []
+    for k, (face, chars) in enumerate(by_face.items()):
+        name = f"RouteSans{k}"
+        data = base64.b64encode(subset_bytes(face, chars, flavor="woff")).decode("ascii")
+        rules.append(
+            f'@font-face{{font-family:"{name}";'
+            f'src:url(data:font/woff;base64,{data}) format("woff")}}'
+        )
+        names.append(f'"{name}"')
+    return "\n".join(rules), ",".join([*names, "sans-serif"])
+
+
+def map_html(
+    routes: list[RouteView], roads: RoadArrays, title: str, fonts: FontChain | None = None
+) -> str:
+    """The page; `routes` carry their road lines (WGS-84). `fonts` gives the Chinese glyphs
+    embedded in the page (default: the bundled subset, then installed CJK fonts)."""
     frame = _Frame(roads.lon, roads.lat)
     layers, legend = [], []
+    box = [math.inf, math.inf, -math.inf, -math.inf]  # the routes' extent, for the first view
     for i, r in enumerate(routes):
         # colours repeat after ten routes (a fleet has up to 30): repeats get dashed lines
         dash = _DASHES[(i // len(COLOURS)) % len(_DASHES)]
-        pts = " ".join("{},{}".format(*frame.xy(lon, lat)) for lon, lat in r.line)
+        xy = frame.many([*r.line, *((s.lon, s.lat) for s in r.stops)])
+        if len(xy):
+            box = [*np.minimum(box[:2], xy.min(axis=0)), *np.maximum(box[2:], xy.max(axis=0))]
+        line = xy[: len(r.line)].ravel().tolist()
+        pts = ("%g,%g " * len(r.line) % tuple(line)).rstrip()
+        visits = place_visits(r)
         marks = []
-        for s in r.stops[1:-1]:
-            x, y = frame.xy(s.lon, s.lat)
+        for v in visits:
+            x, y = frame.xy(v.first.lon, v.first.lat)
             marks.append(
                 f'<g class="stop" transform="translate({x},{y})" data-popup="'
-                f'{html.escape(_popup(s), quote=True)}"><circle r="7" fill="{r.colour}"/>'
-                f'<text y="3.5">{s.sequence}</text></g>'
+                f'{html.escape(_popup(v), quote=True)}"><circle r="7" fill="{r.colour}"/>'
+                f'<text y="3.5">{v.number}</text></g>'
             )
         layers.append(
             f'<g class="route" id="v-{html.escape(r.vehicle)}">'
@@ -121,29 +167,33 @@ def map_html(routes: list[RouteView], roads: RoadArrays, title: str) -> str:
         legend.append(
             f'<label><input type="checkbox" checked data-v="v-{html.escape(r.vehicle)}">'
             f'<span class="sw" style="{swatch}"></span>{html.escape(r.vehicle)} '
-            f"<small>{len(r.stops) - 2} stops, {r.km:.0f} km, {format_hhmm(r.depart_s)}-"
+            f'<small class="stops">{len(visits)} stops, {r.km:.0f} km, {format_hhmm(r.depart_s)}-'
             f"{format_hhmm(r.return_s)}</small></label>"
         )
-    hub = routes[0].stops[0] if routes else None
-    hub_mark = ""
-    if hub is not None:
+    hubs = {(r.stops[0].lon, r.stops[0].lat): r.stops[0] for r in routes}
+    hub_marks = []
+    for hub in hubs.values():
         x, y = frame.xy(hub.lon, hub.lat)
-        hub_mark = (
+        hub_marks.append(
             f'<g class="stop hub" transform="translate({x},{y})" data-popup="'
             f'{html.escape("<b>" + html.escape(hub.name) + "</b> (depot)", quote=True)}">'
             f'<rect x="-8" y="-8" width="16" height="16"/></g>'
         )
     view = json.dumps([0, 0, frame.width, round(frame.height, 1)])
-    return _TEMPLATE.format(
-        title=html.escape(title),
-        w=frame.width,
-        h=round(frame.height, 1),
-        view=view,
-        roads=_base_layer(roads, frame),
-        routes="\n".join(layers),
-        hub=hub_mark,
-        legend="\n".join(legend),
-    )
+    fields = {
+        "title": html.escape(title),
+        "w": frame.width,
+        "h": round(frame.height, 1),
+        "view": view,
+        "box": json.dumps([round(float(v), 1) for v in box] if routes else json.loads(view)),
+        "roads": _base_layer(roads, frame),
+        "routes": "\n".join(layers),
+        "hub": "".join(hub_marks),
+        "legend": "\n".join(legend),
+    }
+    page_text = _TEMPLATE + "".join(map(str, fields.values()))
+    fields["fonts"], fields["family"] = _font_faces(page_text, fonts or FontChain())
+    return _TEMPLATE.format(**fields)
 
 
 _TEMPLATE = """<!DOCTYPE html>
@@ -151,7 +201,8 @@ _TEMPLATE = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>
-html,body{{margin:0;height:100%;font-family:sans-serif;background:#fafafa}}
+{fonts}
+html,body{{margin:0;height:100%;font-family:{family};background:#fafafa}}
 #map{{position:absolute;inset:0 0 0 0;touch-action:none}}
 svg{{width:100%;height:100%;display:block;cursor:grab}}
 .road{{fill:none;stroke-linecap:round}}
@@ -159,12 +210,13 @@ svg{{width:100%;height:100%;display:block;cursor:grab}}
 .stop{{cursor:pointer}} .stop circle{{stroke:#fff;stroke-width:1.5}}
 .stop text{{font-size:9px;fill:#fff;text-anchor:middle;font-weight:bold;pointer-events:none}}
 .hub rect{{fill:#222;stroke:#fff;stroke-width:2}}
-#panel{{position:absolute;top:8px;right:8px;max-height:80%;overflow:auto;background:#fffe;
-border:1px solid #ccc;border-radius:6px;padding:8px;font-size:13px}}
+#panel{{position:absolute;top:8px;right:8px;max-height:calc(100% - 16px);max-width:calc(100% - 64px);
+overflow:auto;background:#fff;border:1px solid #ccc;border-radius:6px;padding:6px 8px;font-size:13px;box-sizing:border-box}}
+#panel summary{{cursor:pointer;font-weight:bold;white-space:nowrap}}
 #panel label{{display:block;white-space:nowrap}}
 .sw{{display:inline-block;width:22px;height:4px;margin:0 5px 3px 3px;vertical-align:middle}}
-#zoom{{position:absolute;left:8px;top:8px}} #zoom button{{display:block;width:32px;height:32px;
-font-size:18px;margin-bottom:4px}}
+#zoom{{position:absolute;left:8px;top:8px}} #zoom button{{display:block;width:36px;height:32px;
+font-size:16px;margin-bottom:4px;font-family:inherit}}
 #popup{{position:absolute;display:none;background:#fff;border:1px solid #888;border-radius:6px;
 padding:6px 8px;font-size:13px;max-width:260px;box-shadow:0 2px 6px #0003}}
 .cold{{color:#1565c0;font-weight:bold}}
@@ -173,14 +225,15 @@ padding:6px 8px;font-size:13px;max-width:260px;box-shadow:0 2px 6px #0003}}
 <g id="base">{roads}</g>
 <g id="routes">{routes}
 {hub}</g></svg></div>
-<div id="zoom"><button id="zin" title="zoom in">+</button><button id="zout" title="zoom out">-</button></div>
-<div id="panel"><b>{title}</b><br><small>roads: generated base layer from the plan's road graph</small>
-<div id="legend">{legend}</div></div>
+<div id="zoom"><button id="zin" title="zoom in">+</button><button id="zout" title="zoom out">-</button><button id="zfit" title="fit the routes">fit</button></div>
+<details id="panel" open><summary>{title}</summary><small>roads: generated base layer from the plan's road graph</small>
+<div id="legend">{legend}</div></details>
 <div id="popup"></div>
 <script>
 (function() {{
   var svg = document.getElementById('svg'), popup = document.getElementById('popup');
-  var vb = {view}, full = vb.slice();
+  var panel = document.getElementById('panel');
+  var vb = {view}, full = vb.slice(), box = {box}, fitted = true;
   function apply() {{
     svg.setAttribute('viewBox', vb.join(' '));
     var s = Math.max(vb[2] / full[2], 0.02);
@@ -190,28 +243,47 @@ padding:6px 8px;font-size:13px;max-width:260px;box-shadow:0 2px 6px #0003}}
       var t = g.getAttribute('transform').replace(/ scale\\([^)]*\\)/, '');
       g.setAttribute('transform', t + ' scale(' + s + ')'); }});
   }}
+  // Fit the routes' box into the part of the window that the zoom buttons and an open legend
+  // leave free; the view box takes the window's proportions, so units map to pixels exactly.
+  function fit() {{
+    var r = svg.getBoundingClientRect(), pad = 24, left = 56, right = pad;
+    if (panel.open) {{
+      var p = panel.getBoundingClientRect();
+      if (r.right - p.left < 0.5 * r.width) right = r.right - p.left + pad;
+    }}
+    var aw = Math.max(r.width - left - right, 50), ah = Math.max(r.height - 2 * pad, 50);
+    var bw = Math.max(box[2] - box[0], 1), bh = Math.max(box[3] - box[1], 1);
+    var k = Math.min(aw / bw, ah / bh);
+    var cx = (box[0] + box[2]) / 2, cy = (box[1] + box[3]) / 2;
+    vb = [cx - (left + aw / 2) / k, cy - (pad + ah / 2) / k, r.width / k, r.height / k];
+    fitted = true; apply();
+  }}
   function zoom(f, cx, cy) {{
     var r = svg.getBoundingClientRect();
     var px = vb[0] + vb[2] * ((cx === undefined ? r.width / 2 : cx - r.left) / r.width);
     var py = vb[1] + vb[3] * ((cy === undefined ? r.height / 2 : cy - r.top) / r.height);
-    vb = [px - (px - vb[0]) * f, py - (py - vb[1]) * f, vb[2] * f, vb[3] * f]; apply();
+    vb = [px - (px - vb[0]) * f, py - (py - vb[1]) * f, vb[2] * f, vb[3] * f];
+    fitted = false; apply();
   }}
   svg.addEventListener('wheel', function(e) {{ e.preventDefault();
     zoom(e.deltaY > 0 ? 1.2 : 1 / 1.2, e.clientX, e.clientY); }}, {{passive: false}});
   document.getElementById('zin').onclick = function() {{ zoom(1 / 1.5); }};
   document.getElementById('zout').onclick = function() {{ zoom(1.5); }};
+  document.getElementById('zfit').onclick = fit;
   var drag = null;
   svg.addEventListener('pointerdown', function(e) {{ drag = [e.clientX, e.clientY, vb[0], vb[1]]; }});
   window.addEventListener('pointerup', function() {{ drag = null; }});
   window.addEventListener('pointermove', function(e) {{
     if (!drag) return; var r = svg.getBoundingClientRect();
     var k = Math.max(vb[2] / r.width, vb[3] / r.height);
-    vb[0] = drag[2] - (e.clientX - drag[0]) * k; vb[1] = drag[3] - (e.clientY - drag[1]) * k; apply();
+    vb[0] = drag[2] - (e.clientX - drag[0]) * k; vb[1] = drag[3] - (e.clientY - drag[1]) * k;
+    fitted = false; apply();
   }});
   document.querySelectorAll('.stop').forEach(function(g) {{
     g.addEventListener('click', function(e) {{ e.stopPropagation();
       popup.innerHTML = g.getAttribute('data-popup'); popup.style.display = 'block';
-      popup.style.left = (e.clientX + 10) + 'px'; popup.style.top = (e.clientY + 10) + 'px'; }});
+      popup.style.left = Math.min(e.clientX + 10, window.innerWidth - 270) + 'px';
+      popup.style.top = (e.clientY + 10) + 'px'; }});
   }});
   svg.addEventListener('click', function() {{ popup.style.display = 'none'; }});
   document.querySelectorAll('#legend input').forEach(function(box) {{
@@ -219,7 +291,11 @@ padding:6px 8px;font-size:13px;max-width:260px;box-shadow:0 2px 6px #0003}}
       document.getElementById(box.getAttribute('data-v')).style.display = box.checked ? '' : 'none';
     }});
   }});
-  apply();
+  // the legend starts folded on a narrow screen; folding or unfolding re-fits an untouched view
+  if (window.innerWidth < 700) panel.open = false;
+  panel.addEventListener('toggle', function() {{ if (fitted) fit(); }});
+  window.addEventListener('resize', function() {{ if (fitted) fit(); }});
+  fit();
 }})();
 </script></body></html>
 """

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,9 +22,10 @@ from ..inputs.tables import ORDER_COLUMNS, csv_text
 from ..network.graph import RoadArrays
 from ..pipeline import Day
 from ..plans.document import Plan
+from .fonts import FontChain
 from .formats import to_csv
 from .map_html import map_html
-from .sheets import cjk_font, write_sheets
+from .sheets import write_sheets
 from .views import Catalogue, plan_views
 
 PLAN_FILES = ("plan.json", "routes.csv", "orders.csv", "map.html", "sheets.pdf")
@@ -55,17 +56,21 @@ def drivers_files(
     vehicle: str | None = None,
     page: bool = True,
     sheets: bool = True,
+    system_fonts: Sequence[Path] | None = None,
 ) -> tuple[bytes, bytes, bool]:
     """The drivers' HTML map and PDF route sheets (each only if asked for); the flag says
-    whether the sheets could use Chinese names (else pinyin)."""
+    whether every name on the sheets is in Chinese (else some are in pinyin). Chinese comes
+    from the bundled CJK subset; `system_fonts` lists the installed CJK fonts to fall back on
+    for a character it lacks (None: look them up; an empty list: none, as on a bare machine)."""
     routes, _ = plan_views(plan, cat, roads=roads, road_node=road_node)
     if vehicle is not None:
         routes = [r for r in routes if r.vehicle == vehicle]
-    html = map_html(routes, roads, title).encode("utf-8") if page else b""
-    pdf, chinese = b"", False
+    fonts = FontChain(system_fonts)
+    html = map_html(routes, roads, title, fonts).encode("utf-8") if page else b""
+    pdf, chinese = b"", True
     if sheets:
         buf = io.BytesIO()
-        chinese = write_sheets(routes, roads, buf, title, cjk_font())
+        chinese = write_sheets(routes, roads, buf, title, fonts)
         pdf = buf.getvalue()
     return html, pdf, chinese
 

@@ -3,7 +3,7 @@ it drives along the roads; in WGS-84 or, for Chinese map apps, GCJ-02."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -71,6 +71,89 @@ class RouteView:
     cost_yuan: float
     stops: tuple[StopView, ...]  # including the depot at both ends
     line: tuple[tuple[float, float], ...]  # along the roads, depot to depot
+
+
+def visit_spans(points: Sequence[str]) -> list[range]:
+    """Positions of the stops that make one place visit: a run of consecutive stops at the
+    same point is one arrival (the solver splits a visit into a drop, a collect and one unload
+    per order), whatever the plan's stop list says. The one rule for rows and stop counts."""
+    spans: list[range] = []
+    start = 0
+    for i in range(1, len(points) + 1):
+        if i == len(points) or points[i] != points[start]:
+            spans.append(range(start, i))
+            start = i
+    return spans
+
+
+@dataclass(frozen=True)
+class PlaceVisit:
+    """One arrival at a place, as a driver sees it: one row on the sheet, one number on the
+    map, whatever is dropped, collected and unloaded there."""
+
+    number: int  # 1.. along the route
+    stops: tuple[StopView, ...]  # the consecutive stops at this point, in order
+
+    @property
+    def first(self) -> StopView:
+        return self.stops[0]
+
+    @property
+    def arrival_s(self) -> int | None:
+        return self.stops[0].arrival_s
+
+    @property
+    def departure_s(self) -> int | None:
+        return self.stops[-1].departure_s
+
+    @property
+    def parcels_delivered(self) -> int:
+        return sum(s.parcels_delivered for s in self.stops)
+
+    @property
+    def kg_delivered(self) -> float:
+        return round(sum(s.kg_delivered for s in self.stops), 3)
+
+    @property
+    def parcels_collected(self) -> int:
+        return sum(s.parcels_collected for s in self.stops)
+
+    @property
+    def kg_collected(self) -> float:
+        return round(sum(s.kg_collected for s in self.stops), 3)
+
+    @property
+    def kg_unloaded(self) -> float:
+        return round(sum(s.kg_unloaded for s in self.stops), 3)
+
+    @property
+    def delivered(self) -> tuple[str, ...]:
+        return tuple(o for s in self.stops for o in s.delivered)
+
+    @property
+    def collected(self) -> tuple[str, ...]:
+        return tuple(o for s in self.stops for o in s.collected)
+
+    @property
+    def unloaded(self) -> tuple[str, ...]:
+        return tuple(o for s in self.stops for o in s.unloaded)
+
+    @property
+    def goods_collected(self) -> tuple[str, ...]:
+        return tuple(sorted({g for s in self.stops for g in s.goods_collected}))
+
+    @property
+    def cold(self) -> bool:
+        return any(s.cold for s in self.stops)
+
+
+def place_visits(route: RouteView) -> tuple[PlaceVisit, ...]:
+    """The route's place visits between leaving and returning to the depot, numbered 1.."""
+    stops = route.stops[1:-1]
+    return tuple(
+        PlaceVisit(k, tuple(stops[i] for i in span))
+        for k, span in enumerate(visit_spans([s.point for s in stops]), start=1)
+    )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.errors import GEOSException
+from shapely.errors import ShapelyError
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -35,6 +35,8 @@ from .tables import (
     POINT_COLUMNS,
     check_unique,
     read_table,
+    rows_lost,
+    shown,
 )
 
 BOUNDARY_TOLERANCE_M = 100.0  # points may sit this far outside the county line (digitising error)
@@ -68,15 +70,18 @@ class County:
     def demand_rows(self) -> list[dict]:
         faults = Faults()
         rows = read_table(self.dir / "demand.csv", DEMAND_COLUMNS, faults)
+        check_unique(rows, "point_id", str(self.dir / "demand.csv"), faults)
         ids = {p.id for p in self.points}
         for r in rows:
             if "point_id" not in r["_bad"] and r["point_id"] not in ids:
                 faults.add(
                     str(self.dir / "demand.csv"),
-                    f"unknown service point '{r['point_id']}'",
+                    f"unknown service point {shown(r['point_id'])}",
                     row=r["_row"],
                     field="point_id",
                 )
+        if not rows and not faults:
+            faults.add(str(self.dir / "demand.csv"), "no demand rows (only a header)")
         faults.raise_if_any()
         return rows
 
@@ -112,6 +117,14 @@ def find_county_dir(county: str, data_dir: Path | None = None) -> Path:
         direct = root / county
         if (direct / "county.json").exists():
             return direct
+        if direct.is_dir() and root == roots[0] and any(direct.iterdir()):
+            raise InputError(  # never plan the bundled county in place of a broken own one
+                Fault(
+                    str(direct / "county.json"),
+                    "is missing: the folder is not a county dataset (rebuild it with "
+                    f"'route data build {county}', or restore county.json)",
+                )
+            )
     for root in roots:
         for folder in sorted(p.parent for p in root.glob("*/county.json")):
             meta = _meta_of(folder) or {}
@@ -148,7 +161,13 @@ def _check_seal(folder: Path, meta: dict, faults: Faults) -> dict[str, str]:
         return digests
     for name in SEALED_FILES:
         want, have = recorded.get(name), digests.get(name)
-        if want is not None and have is not None and want != have:
+        if want is not None and have is None:
+            faults.add(
+                str(folder / name),
+                "is missing, though county.json records it as part of the dataset; rebuild "
+                f"with 'route data build {folder.name}'",
+            )
+        elif want is not None and have is not None and want != have:
             faults.add(
                 str(folder / name),
                 "does not belong with the rest of the dataset (its sha256 differs from the "
@@ -195,6 +214,8 @@ def load_county(county: str = DEFAULT_COUNTY, data_dir: Path | None = None) -> C
     meta = read_json(cdir / "county.json", faults, "county.json")
     if meta is not None and not isinstance(meta, dict):
         faults.add(str(cdir / "county.json"), "must be a JSON object")
+    elif meta is not None:
+        _check_meta(cdir / "county.json", meta, faults)
     boundary = _boundary(cdir / "boundary.geojson", faults)
     faults.raise_if_any()
     digests = _check_seal(cdir, meta, faults)
@@ -214,17 +235,56 @@ def load_county(county: str = DEFAULT_COUNTY, data_dir: Path | None = None) -> C
     )
 
 
+def _check_meta(path: Path, meta: dict, faults: Faults) -> None:
+    """The fields of county.json that planning uses: the adcode and the demand seed."""
+    adcode = meta.get("adcode")
+    if not isinstance(adcode, str | int) or isinstance(adcode, bool) or not str(adcode).isdigit():
+        faults.add(str(path), f"adcode {adcode!r:.40} is not a division code", field="adcode")
+    seed = meta.get("seed", 1)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        faults.add(str(path), f"seed {seed!r:.40} is not a whole number >= 0", field="seed")
+
+
 def _boundary(path: Path, faults: Faults) -> BaseGeometry:
+    """The county polygon of a GeoJSON FeatureCollection (the first feature's geometry), in
+    WGS-84 degrees; anything else is a fault, never an exception."""
     doc = read_json(path, faults, "the county boundary")
     if doc is None:
         return Point(0, 0)
+    name = str(path)
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(features, list) or not features or not isinstance(features[0], dict):
+        faults.add(name, "not a GeoJSON FeatureCollection with the county polygon as a feature")
+        return Point(0, 0)
     try:
-        geom = shape(doc["features"][0]["geometry"])
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError, GEOSException) as exc:
-        faults.add(str(path), f"not a GeoJSON FeatureCollection with the county polygon ({exc!r})")
+        geom = shape(features[0].get("geometry"))
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, ShapelyError) as exc:
+        faults.add(
+            name,
+            f"the first feature's geometry is not a GeoJSON polygon ({str(exc)[:200]})",
+            field="features[0].geometry",
+        )
         return Point(0, 0)
     if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
-        faults.add(str(path), f"the county boundary is a {geom.geom_type}, not a polygon")
+        kind = "empty" if geom.is_empty else f"a {geom.geom_type}"
+        faults.add(name, f"the county boundary is {kind}, not a polygon")
+        return Point(0, 0)
+    lon0, lat0, lon1, lat1 = geom.bounds
+    if not (-180 <= lon0 <= lon1 <= 180 and -90 <= lat0 <= lat1 <= 90):
+        faults.add(
+            name,
+            f"the county boundary spans lon {lon0:g}..{lon1:g}, lat {lat0:g}..{lat1:g}: not "
+            "WGS-84 degrees",
+        )
+        return Point(0, 0)
+    if not geom.is_valid:
+        try:
+            geom = shapely.make_valid(geom)
+        except ShapelyError as exc:
+            faults.add(name, f"the county boundary is not a valid polygon ({str(exc)[:200]})")
+            return Point(0, 0)
+    if geom.area == 0:
+        faults.add(name, "the county boundary has no area")
     return geom
 
 
@@ -237,6 +297,7 @@ def _points(path: Path, boundary: BaseGeometry, faults: Faults) -> tuple[Service
     area = shapely.transform(boundary, lambda a: np.column_stack(proj.to_xy(a[:, 0], a[:, 1])))
     shapely.prepare(area)
     towns = {r["id"] for r in rows if r.get("tier") == "township" and "id" not in r["_bad"]}
+    lost = rows_lost(faults, name)  # then a missing town or hub may be in a lost row
     for r in rows:
         bad = r["_bad"]
         if not bad & {"opens", "closes"} and r["closes"] <= r["opens"]:
@@ -258,17 +319,17 @@ def _points(path: Path, boundary: BaseGeometry, faults: Faults) -> tuple[Service
                     row=r["_row"],
                     field="lon",
                 )
-        if "town" not in bad and r["town"] and r["town"] not in towns:
+        if "town" not in bad and r["town"] and r["town"] not in towns and not lost:
             faults.add(
                 name,
-                f"unknown town '{r['town']}' (no township row with that id)",
+                f"unknown town {shown(r['town'])} (no township row with that id)",
                 row=r["_row"],
                 field="town",
             )
     hubs = [r for r in rows if r.get("tier") == "hub"]
     if not rows and not faults:
         faults.add(name, "no service points (the file has a header and nothing else)")
-    if rows and len(hubs) != 1:
+    if rows and len(hubs) != 1 and not (lost and not hubs):
         faults.add(name, f"there must be exactly one hub, found {len(hubs)}", field="tier")
     if faults:
         return ()
@@ -295,7 +356,7 @@ def _fleet(path: Path, points: dict[str, ServicePoint], faults: Faults) -> tuple
             depot = points.get(r["depot"])
             if depot is None:
                 faults.add(
-                    name, f"unknown service point '{r['depot']}'", row=r["_row"], field="depot"
+                    name, f"unknown service point {shown(r['depot'])}", row=r["_row"], field="depot"
                 )
             elif depot.tier != "hub":
                 faults.add(

@@ -14,7 +14,7 @@ from ..units import format_hhmm
 from .county import County, edit_county, load_county
 from .demo_orders import generate_orders
 from .locations import data_home
-from .tables import ORDER_COLUMNS, check_unique, csv_text, read_table
+from .tables import ORDER_COLUMNS, check_unique, csv_text, read_table, shown
 
 
 def read_orders(path: Path, county: County, day: dt.date | None = None) -> tuple[Order, ...]:
@@ -34,7 +34,7 @@ def read_orders(path: Path, county: County, day: dt.date | None = None) -> tuple
             p = points.get(r["point_id"])
             if p is None:
                 faults.add(
-                    name, f"unknown service point '{r['point_id']}'", row=k, field="point_id"
+                    name, f"unknown service point {shown(r['point_id'])}", row=k, field="point_id"
                 )
             elif p.tier == "hub":
                 faults.add(
@@ -55,7 +55,9 @@ def read_orders(path: Path, county: County, day: dt.date | None = None) -> tuple
             elif r["kind"] == "pickup" and dest:
                 d = points.get(dest)
                 if d is None:
-                    faults.add(name, f"unknown service point '{dest}'", row=k, field="destination")
+                    faults.add(
+                        name, f"unknown service point {shown(dest)}", row=k, field="destination"
+                    )
                 elif d.tier not in ("hub", "facility"):
                     faults.add(
                         name,
@@ -100,6 +102,8 @@ def read_orders(path: Path, county: County, day: dt.date | None = None) -> tuple
                 row=k,
                 field="date",
             )
+    if day is not None and not rows and not faults:
+        faults.add(name, f"has no orders (only a header): nothing to plan on {day.isoformat()}")
     faults.raise_if_any()
     hub = county.hub.id
     return tuple(

@@ -14,9 +14,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import Faults
+from ..errors import KEPT_FAULTS, Faults
+from ..model.problem import LIMITS
 from ..model.records import ORDER_KINDS, ROAD_CLASSES, TIERS
-from ..units import format_hhmm, parse_bool, parse_date, parse_hhmm
+from ..units import format_hhmm, parse_bool, parse_date, parse_hhmm, parse_hhmmss
+
+MAX_TABLE_BYTES = 200_000_000  # a county's largest table (orders of a peak day) is a few MB
+MAX_CELL_CHARS = 1000  # longer is a stray quote mark that swallowed rows, not a value
+SHOWN_CHARS = 40  # a value quoted in a message is cut to this many characters
+SOLVER_LIMIT = "the largest the solver represents"
+STOP_AFTER = KEPT_FAULTS - 1  # faults in one file before reading stops (the stop is the last)
+
+
+def shown(v: str) -> str:
+    """A cell quoted for a message, cut short: a message names a value, it does not carry it."""
+    v = v.strip()
+    return f"'{v}'" if len(v) <= SHOWN_CHARS else f"'{v[:SHOWN_CHARS]}...' ({len(v):,} characters)"
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
 
 
 def _text(v: str) -> str:
@@ -29,35 +46,47 @@ def _optional_text(v: str) -> str:
     return v.strip()
 
 
-def _number(lo: float | None = None, hi: float | None = None, positive: bool = False):
+def _number(
+    lo: float | None = None,
+    hi: float | None = None,
+    positive: bool = False,
+    solver_max: float | None = None,
+):
+    """A finite number in range; `solver_max` is a limit of the solver's integers (LIMITS),
+    and its message says so."""
+
     def parse(v: str) -> float:
         try:
             x = float(v)
         except ValueError:
-            raise ValueError(f"'{v}' is not a number") from None
+            raise ValueError(f"{shown(v)} is not a number") from None
         if not math.isfinite(x):
-            raise ValueError(f"'{v}' is not a finite number")
+            raise ValueError(f"{shown(v)} is not a finite number")
         if positive and x <= 0:
             raise ValueError(f"must be > 0, got {v.strip()}")
         if lo is not None and x < lo:
             raise ValueError(f"must be >= {lo:g}, got {v.strip()}")
         if hi is not None and x > hi:
             raise ValueError(f"must be <= {hi:g}, got {v.strip()}")
+        if solver_max is not None and x > solver_max:
+            raise ValueError(f"must be <= {_fmt(solver_max)} ({SOLVER_LIMIT}), got {v.strip()}")
         return x
 
     return parse
 
 
-def _integer(lo: int | None = None, hi: int | None = None):
+def _integer(lo: int | None = None, hi: int | None = None, solver_max: int | None = None):
     def parse(v: str) -> int:
         try:
             x = int(v.strip())
         except ValueError:
-            raise ValueError(f"'{v}' is not a whole number") from None
+            raise ValueError(f"{shown(v)} is not a whole number") from None
         if lo is not None and x < lo:
             raise ValueError(f"must be >= {lo}, got {x}")
         if hi is not None and x > hi:
             raise ValueError(f"must be <= {hi}, got {x}")
+        if solver_max is not None and x > solver_max:
+            raise ValueError(f"must be <= {solver_max} ({SOLVER_LIMIT}), got {x}")
         return x
 
     return parse
@@ -68,19 +97,23 @@ def _choice(options: Iterable[str]):
 
     def parse(v: str) -> str:
         if v.strip() not in opts:
-            raise ValueError(f"'{v}' is not one of {', '.join(opts)}")
+            raise ValueError(f"{shown(v)} is not one of {', '.join(opts)}")
         return v.strip()
 
     return parse
+
+
+def _ids(v: str) -> tuple[str, ...]:
+    """';'-separated order ids (empty: none)."""
+    return tuple(x.strip() for x in v.split(";") if x.strip())
 
 
 def _road_classes(v: str) -> frozenset[str]:
     names = frozenset(x.strip() for x in v.split(";") if x.strip())
     unknown = sorted(names - set(ROAD_CLASSES))
     if unknown:
-        raise ValueError(
-            f"unknown road class {', '.join(unknown)}; known: {', '.join(ROAD_CLASSES)}"
-        )
+        named = ", ".join(shown(u) for u in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+        raise ValueError(f"unknown road class {named}; known: {', '.join(ROAD_CLASSES)}")
     return names
 
 
@@ -94,7 +127,14 @@ class Column:
     parse: Callable[[str], Any]
     unit: str
     doc: str
+    optional: bool = False  # the column may be left out, a cell left blank: the value is None
 
+
+# Demand and price columns are not solver integers; their limits keep generated demo orders
+# (one order per lot of produce) and the documentation figures within reason.
+MAX_POPULATION = 1_000_000  # residents of one village-level unit (a large one has 10,000)
+MAX_CROP_T = 20_000  # t/year of one crop from one village (a large apple village: 5,000)
+MAX_PRICE_YUAN = 1e9
 
 POINT_COLUMNS = (
     Column("id", _text, "", "service point id; NBS 12-digit code for towns and villages"),
@@ -121,19 +161,43 @@ POINT_COLUMNS = (
 FLEET_COLUMNS = (
     Column("id", _text, "", "vehicle id"),
     Column("type", _text, "", "vehicle type code"),
-    Column("capacity_kg", _number(positive=True), "kg", "payload"),
-    Column("capacity_l", _number(positive=True), "L", "cargo volume"),
+    Column(
+        "capacity_kg", _number(positive=True, solver_max=LIMITS["capacity_kg"]), "kg", "payload"
+    ),
+    Column(
+        "capacity_l", _number(positive=True, solver_max=LIMITS["capacity_l"]), "L", "cargo volume"
+    ),
     Column("shift_start", parse_hhmm, "HH:MM", "earliest departure from the depot"),
     Column("shift_end", parse_hhmm, "HH:MM", "latest return to the depot"),
     Column("max_hours", _number(positive=True, hi=24), "h", "longest tour, depot to depot"),
-    Column("fixed_cost_yuan", _number(0), "yuan/day", "cost of using the vehicle on a day"),
-    Column("cost_per_km_yuan", _number(0), "yuan/km", "fuel, tyres, maintenance"),
-    Column("cost_per_hour_yuan", _number(0), "yuan/h", "driver time, on the tour's duration"),
+    Column(
+        "fixed_cost_yuan",
+        _number(0, solver_max=LIMITS["fixed_cost_yuan"]),
+        "yuan/day",
+        "cost of using the vehicle on a day",
+    ),
+    Column(
+        "cost_per_km_yuan",
+        _number(0, solver_max=LIMITS["cost_per_km_yuan"]),
+        "yuan/km",
+        "fuel, tyres, maintenance",
+    ),
+    Column(
+        "cost_per_hour_yuan",
+        _number(0, solver_max=LIMITS["cost_per_hour_yuan"]),
+        "yuan/h",
+        "driver time, on the tour's duration",
+    ),
     Column("banned_roads", _road_classes, "", "OSM highway classes it may not use, ';'-separated"),
     Column("cold_chain", parse_bool, "", "refrigerated: true or false"),
     Column("depot", _text, "", "home hub (service point id)"),
     Column("max_speed_kph", _number(positive=True, hi=130), "km/h", "top speed; caps road speeds"),
-    Column("purchase_price_yuan", _number(0), "yuan", "purchase price (documentation only)"),
+    Column(
+        "purchase_price_yuan",
+        _number(0, hi=MAX_PRICE_YUAN),
+        "yuan",
+        "purchase price (documentation only)",
+    ),
 )
 
 ORDER_COLUMNS = (
@@ -144,9 +208,14 @@ ORDER_COLUMNS = (
     Column("kind", _choice(ORDER_KINDS), "", "delivery (from the hub) | pickup (to destination)"),
     Column("destination", _optional_text, "", "pickups: hub or facility id (empty = hub)"),
     Column("goods", _optional_text, "", "what is carried, e.g. parcels, apples"),
-    Column("parcels", _integer(0), "count", "parcels, crates or boxes handled"),
-    Column("kg", _number(0), "kg", "weight"),
-    Column("litres", _number(0), "L", "volume"),
+    Column(
+        "parcels",
+        _integer(0, solver_max=int(LIMITS["parcels"])),
+        "count",
+        "parcels, crates or boxes handled",
+    ),
+    Column("kg", _number(0, solver_max=LIMITS["kg"]), "kg", "weight"),
+    Column("litres", _number(0, solver_max=LIMITS["litres"]), "L", "volume"),
     Column("earliest", parse_hhmm, "HH:MM", "not before (delivery) / ready at (pickup)"),
     Column("latest", parse_hhmm, "HH:MM", "due by (delivery) / last collection (pickup)"),
     Column("cold_chain", parse_bool, "", "needs a refrigerated vehicle"),
@@ -155,12 +224,97 @@ ORDER_COLUMNS = (
 
 DEMAND_COLUMNS = (
     Column("point_id", _text, "", "village-level service point"),
-    Column("population", _integer(0), "people", "residents (generated estimate)"),
-    Column("apples_t", _number(0), "t/year", "apples sold online, collected by the fleet"),
-    Column("kiwifruit_t", _number(0), "t/year", "kiwifruit sold online"),
-    Column("noodles_t", _number(0), "t/year", "hand-made noodles sold online"),
-    Column("vegetables_t", _number(0), "t/year", "vegetables and melons sold online"),
+    Column("population", _integer(0, MAX_POPULATION), "people", "residents (generated estimate)"),
+    Column(
+        "apples_t",
+        _number(0, MAX_CROP_T),
+        "t/year",
+        "apples sold online, collected by the fleet",
+    ),
+    Column("kiwifruit_t", _number(0, MAX_CROP_T), "t/year", "kiwifruit sold online"),
+    Column("noodles_t", _number(0, MAX_CROP_T), "t/year", "hand-made noodles sold online"),
+    Column("vegetables_t", _number(0, MAX_CROP_T), "t/year", "vegetables and melons sold online"),
 )
+
+
+# A courier's own routes for `route import` (docs/route-files.md): a row per stop, with the
+# depot rows around each route. Other columns of our CSV export are allowed and ignored.
+ROUTE_COLUMNS = (
+    Column("vehicle", _text, "", "vehicle id"),
+    Column(
+        "sequence", _integer(0, 100_000), "", "0 = depot departure, 1.. = stops in visiting order"
+    ),
+    Column("stop_id", _text, "", "service point id"),
+    Column("orders_delivered", _ids, "", "';'-separated order ids handed over here"),
+    Column("orders_collected", _ids, "", "';'-separated order ids collected here"),
+    Column("orders_unloaded", _ids, "", "';'-separated order ids unloaded here"),
+    Column("arrival", parse_hhmmss, "HH:MM[:SS]", "arrival", optional=True),
+    Column("start", parse_hhmmss, "HH:MM[:SS]", "service start", optional=True),
+    Column("departure", parse_hhmmss, "HH:MM[:SS]", "leaving", optional=True),
+)
+
+
+def _decode(data: bytes, name: str, faults: Faults) -> str | None:
+    """The text of a CSV file, or None with a fault that says why it is not a text CSV."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        faults.add(name, "not a text CSV file in UTF-8: it is UTF-16 (save it as 'CSV UTF-8')")
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        faults.add(
+            name,
+            f"not a text CSV file: byte {exc.start + 1:,} is not UTF-8 (a binary file? save it "
+            "as 'CSV UTF-8')",
+            row=line,
+        )
+        return None
+    if not text.strip():
+        faults.add(name, "the file is empty: a CSV file needs a header row", row=1)
+        return None
+    return text
+
+
+def _read_bytes(path: Path, name: str, faults: Faults) -> bytes | None:
+    try:
+        size = path.stat().st_size
+        if size > MAX_TABLE_BYTES:
+            faults.add(name, f"is {size:,} bytes: too large for a CSV table of this kind")
+            return None
+        return path.read_bytes()
+    except FileNotFoundError:
+        faults.add(name, "file not found")
+    except IsADirectoryError:
+        faults.add(name, "is a folder, not a CSV file")
+    except OSError as exc:
+        faults.add(name, f"cannot read the file ({exc.strerror})")
+    return None
+
+
+def _header(
+    cells: list[str], columns: tuple[Column, ...], name: str, faults: Faults
+) -> dict[str, int] | None:
+    """Position of each column present; None (with faults) if one is missing or repeated."""
+    header = [h.strip() for h in cells]
+    ok = True
+    for c in columns:
+        at = [k + 1 for k, h in enumerate(header) if h == c.name]
+        if not at and not c.optional:
+            faults.add(name, f"missing column '{c.name}'", row=1)
+            ok = False
+        elif len(at) > 1:
+            where = ", ".join(map(str, at))
+            faults.add(
+                name,
+                f"column '{c.name}' is given {len(at)} times in the header (columns {where})",
+                row=1,
+                field=c.name,
+            )
+            ok = False
+    if not ok:
+        return None
+    return {c.name: header.index(c.name) for c in columns if c.name in header}
 
 
 def read_table(
@@ -168,40 +322,97 @@ def read_table(
 ) -> list[dict]:
     """Parse every row; bad cells go to `faults` (file, row, field), good values to the rows.
     Each returned dict has the parsed columns plus '_row'. Rows with a bad cell are still
-    returned (without that cell) so that cross-row checks can report on them too."""
+    returned (without that cell) so that cross-row checks can report on them too.
+
+    Whatever the bytes, nothing raises: a file that is not a UTF-8 CSV, an empty file, a
+    repeated or missing column, a row with more or fewer cells than the header, an over-long
+    cell and a CSV syntax error (a stray quote mark) are faults; reading stops at a syntax
+    error, at a NUL byte (a binary file) and after KEPT_FAULTS faults in the file."""
     name = label or str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        faults.add(name, "file not found")
+    data = _read_bytes(path, name, faults)
+    text = None if data is None else _decode(data, name, faults)
+    if text is None:
         return []
-    except UnicodeDecodeError:
-        faults.add(name, "not UTF-8 text")
-        return []
+    start = faults.count
     reader = csv.reader(io.StringIO(text))
-    header = [h.strip() for h in next(reader, [])]
-    missing = [c.name for c in columns if c.name not in header]
-    for m in missing:
-        faults.add(name, f"missing column '{m}'", row=1)
-    if missing:
-        return []
-    pos = {c.name: header.index(c.name) for c in columns}
+    pos: dict[str, int] | None = None
+    width = 0
     rows = []
-    for k, cells in enumerate(reader, start=2):
+    k = 0
+    while True:
+        k += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            faults.add(
+                name,
+                f"not readable as CSV ({exc}; a stray quote mark?); reading stopped here",
+                row=k,
+            )
+            break
+        if any("\x00" in cell for cell in cells):
+            faults.add(name, "has a NUL byte: not a text CSV file; reading stopped here", row=k)
+            break
+        if pos is None:  # the header row
+            pos = _header(cells, columns, name, faults)
+            if pos is None:
+                return []
+            width = len(cells)
+            continue
         if not any(cell.strip() for cell in cells):
             continue
-        if len(cells) < len(header):
-            faults.add(name, f"has {len(cells)} cells, the header has {len(header)}", row=k)
+        if faults.count - start >= STOP_AFTER or len(faults.items) >= KEPT_FAULTS - 1:
+            faults.add(
+                name,
+                f"reading stopped at row {k:,} after {faults.count - start:,} problems (is it "
+                "the right file?)",
+            )  # kept, and listed first (no row): the count covers the rows read
+            break
+        if len(cells) != width:
+            n = len(cells)
+            quote = any("\n" in c for c in cells)  # a quoted cell ran over the line end
+            hint = " (a quote mark opened here is never closed?)" if quote else ""
+            faults.add(name, f"has {n} cell{'s' * (n != 1)}, the header has {width}{hint}", row=k)
             continue
         row: dict[str, Any] = {"_row": k, "_bad": set()}
         for c in columns:
+            if c.name not in pos:
+                row[c.name] = None
+                continue
+            v = cells[pos[c.name]]
+            if len(v) > MAX_CELL_CHARS:
+                faults.add(
+                    name,
+                    f"the cell is {len(v):,} characters long (at most {MAX_CELL_CHARS:,}): a "
+                    "stray quote mark?",
+                    row=k,
+                    field=c.name,
+                )
+                row["_bad"].add(c.name)
+                continue
+            if c.optional and not v.strip():
+                row[c.name] = None
+                continue
             try:
-                row[c.name] = c.parse(cells[pos[c.name]])
+                row[c.name] = c.parse(v)
             except ValueError as exc:
-                faults.add(name, str(exc), row=k, field=c.name)
+                message = str(exc)
+                if len(message) > 300:
+                    message = message[:300] + " ..."
+                faults.add(name, message, row=k, field=c.name)
                 row["_bad"].add(c.name)
         rows.append(row)
+    if pos is None and not faults.count - start:
+        faults.add(name, "the file is empty: a CSV file needs a header row", row=1)
     return rows
+
+
+def rows_lost(faults: Faults, file: str) -> bool:
+    """Whether `read_table` left out a whole row of `file` (too few or too many cells, a CSV
+    syntax error): checks across rows would then report what is only missing."""
+    return any(f.file == file and f.row and f.row > 1 and f.field is None for f in faults.items)
 
 
 def check_unique(rows: list[dict], key: str, file: str, faults: Faults) -> None:
@@ -212,7 +423,7 @@ def check_unique(rows: list[dict], key: str, file: str, faults: Faults) -> None:
         v = r[key]
         if v in first:
             faults.add(
-                file, f"duplicate id '{v}' (first on row {first[v]})", row=r["_row"], field=key
+                file, f"duplicate id {shown(v)} (first on row {first[v]})", row=r["_row"], field=key
             )
         else:
             first[v] = r["_row"]

@@ -200,15 +200,20 @@ def _objective_bound(
 ) -> float:
     """The largest objective, in yuan, the engines could reach: every order left out at the
     penalty `routing.model.visits` gives it (2 x the dearest vehicle's fixed cost, round trips
-    to two stops capped at UNREACHABLE metres, and the whole horizon of driver time, x 4 for
-    the top priority), plus every vehicle driving every order's leg at its longest."""
+    to two stops it can reach, and the whole horizon of driver time, x 4 for the top
+    priority), plus every vehicle driving every order's leg at its longest."""
     horizon_h = max(v.shift_end for v in vehicles) / 3600
     worst_order, routes = 0.0, 0.0
+    legs: dict[tuple[str, int], tuple[float, float]] = {}  # vehicles share profiles and depots
     for v, d in zip(vehicles, depot, strict=True):
-        m = dist[v.profile.key]
-        round_trip = m[d, :] + m[:, d]
-        longest_leg = float(m[m < UNREACHABLE].max(initial=0))
-        trips_m = min(2 * float(round_trip.max(initial=0)), UNREACHABLE)
+        key = (v.profile.key, d)
+        if key not in legs:
+            m = dist[v.profile.key]
+            round_trip = m[d, :] + m[:, d]
+            reached = (m[d, :] < UNREACHABLE) & (m[:, d] < UNREACHABLE)
+            trips_m = 2 * float(round_trip[reached].max(initial=0))
+            legs[key] = trips_m, float(m[m < UNREACHABLE].max(initial=0))
+        trips_m, longest_leg = legs[key]
         hours = v.cost_per_hour * horizon_h
         worst_order = max(worst_order, v.fixed_cost + v.cost_per_km * trips_m / 1000 + hours)
         routes += v.fixed_cost + v.cost_per_km * (n_orders + 1) * longest_leg / 1000 + hours

@@ -93,18 +93,20 @@ def visit_nodes(
 def _serve_bound(problem: Problem, point: str, destination: str) -> float:
     """More than serving an order at `point` (for `destination`) can ever add to a plan's cost:
     a vehicle of its own, round trips to both, and a whole horizon of driver time (detours are
-    shorter than round trips on shortest-path matrices)."""
+    shorter than round trips on shortest-path matrices). Only vehicles that can drive there
+    count: one that cannot would never serve it, and its unreachable legs would make the
+    penalty a million yuan for a village behind a lane."""
     stops = [problem.index[point]] + ([problem.index[destination]] if destination else [])
     worst = 0.0
     horizon = max(v.shift_end for v in problem.vehicles)
     for v, veh in enumerate(problem.vehicles):
+        if not all(problem.reaches(v, q) for q in stops):
+            continue
         d = problem.depot(v)
         metres = sum(problem.travel_m(v, d, q) + problem.travel_m(v, q, d) for q in stops)
         worst = max(
             worst,
-            veh.fixed_cost
-            + veh.cost_per_km * min(metres, 1e9) / 1000
-            + veh.cost_per_hour * horizon / 3600,
+            veh.fixed_cost + veh.cost_per_km * metres / 1000 + veh.cost_per_hour * horizon / 3600,
         )
     return 2.0 * worst
 

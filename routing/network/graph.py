@@ -7,6 +7,7 @@ node x/y in WGS-84, edge length m, highway, speed_kph, travel_time s) and this o
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from ..errors import Fault, InputError, NetworkError
+from ..errors import KEPT_FAULTS, Fault, Faults, InputError, NetworkError
 from ..geo import LocalProjection, haversine_m
 
 EDGE_ATTRS = ("length", "highway", "speed_kph", "travel_time")
@@ -70,42 +71,108 @@ class RoadArrays:
         return len(self.lon)
 
 
+def _lenient(convert):
+    """An osmnx attribute converter that keeps the text when it does not convert, so that
+    `load_graph` can name the node or edge instead of failing on the first one."""
+
+    def parse(value):
+        try:
+            return convert(value)
+        except (ValueError, TypeError, SyntaxError):
+            return value
+
+    return parse
+
+
+def _bool_text(value: str) -> bool:
+    """osmnx writes booleans as 'True' / 'False'."""
+    if value not in ("True", "False"):
+        raise ValueError(value)
+    return value == "True"
+
+
+def _real(value) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+_NODE_CHECKS = (("x", -180.0, 180.0), ("y", -90.0, 90.0))
+
+
+def _graph_faults(g: nx.MultiDiGraph, name: str) -> Faults:
+    """Every node without a WGS-84 x/y and every edge without a finite length >= 0, speed > 0
+    and travel time >= 0 (or without a road class), each named."""
+    faults = Faults()
+    if g.number_of_nodes() == 0 or g.number_of_edges() == 0:
+        faults.add(name, "the road graph has no nodes or no edges")
+    for n, d in g.nodes(data=True):
+        for attr, lo, hi in _NODE_CHECKS:
+            x = _real(d.get(attr))
+            if attr not in d:
+                faults.add(name, f"node {n} has no {attr} position", field=attr)
+            elif x is None or not lo <= x <= hi:
+                faults.add(
+                    name,
+                    f"node {n} has {attr} {str(d[attr])[:40]!r}: need degrees from {lo:g} to "
+                    f"{hi:g}",
+                    field=attr,
+                )
+        if faults.count >= KEPT_FAULTS:
+            return faults
+    for u, v, d in g.edges(data=True):
+        missing = [a for a in EDGE_ATTRS if a not in d]
+        if missing:
+            faults.add(name, f"edge {u}->{v} has no {', '.join(missing)}", field=missing[0])
+        for attr, need, ok in (
+            ("length", ">= 0 m", lambda x: x >= 0),
+            ("speed_kph", "> 0 km/h", lambda x: x > 0),
+            ("travel_time", ">= 0 s", lambda x: x >= 0),
+        ):
+            if attr not in d:
+                continue
+            x = _real(d[attr])
+            if x is None or not math.isfinite(x) or not ok(x):
+                faults.add(
+                    name,
+                    f"edge {u}->{v} has {attr} {str(d[attr])[:40]!r}: need a number {need}",
+                    field=attr,
+                )
+        if faults.count >= KEPT_FAULTS:
+            break
+    return faults
+
+
 def load_graph(path: Path) -> nx.MultiDiGraph:
-    """Read a GraphML road graph and check its attributes; all faults reported together."""
+    """Read a GraphML road graph and check its attributes; all faults reported together,
+    each naming the node or edge. Whatever the file holds, the result is a graph or an
+    InputError that names the file, never another exception."""
     import osmnx as ox
 
     if not path.exists():
         raise InputError(Fault(str(path), "road graph file not found"))
+    if path.is_dir():
+        raise InputError(Fault(str(path), "is a folder, not a GraphML road graph"))
+    node_dtypes = {k: _lenient(float) for k in ("x", "y", "elevation", "elevation_res")}
+    node_dtypes["street_count"] = _lenient(int)
+    edge_dtypes = {
+        k: _lenient(float)
+        for k in ("length", "speed_kph", "travel_time", "bearing", "grade", "grade_abs")
+    }
+    edge_dtypes.update(
+        osmid=_lenient(int), oneway=_lenient(_bool_text), reversed=_lenient(_bool_text)
+    )
     try:
-        g = ox.load_graphml(path)
-    except Exception as exc:  # malformed XML or attribute types: name the file, not a traceback
-        raise InputError(Fault(str(path), f"not a readable GraphML road graph ({exc})")) from None
-    faults = []
-    if g.number_of_nodes() == 0 or g.number_of_edges() == 0:
-        faults.append(Fault(str(path), "the road graph has no nodes or no edges"))
-    for n, d in g.nodes(data=True):
-        if "x" not in d or "y" not in d:
-            faults.append(Fault(str(path), f"node {n} has no x/y position", field="x"))
-            break
-    for u, v, d in g.edges(data=True):
-        missing = [a for a in EDGE_ATTRS if a not in d]
-        if missing:
-            faults.append(
-                Fault(str(path), f"edge {u}->{v} has no {', '.join(missing)}", field=missing[0])
-            )
-            break
-        if not (float(d["length"]) >= 0 and float(d["speed_kph"]) > 0):
-            faults.append(
-                Fault(
-                    str(path),
-                    f"edge {u}->{v} has length {d['length']} and speed "
-                    f"{d['speed_kph']}; need length >= 0 and speed > 0",
-                    field="speed_kph",
-                )
-            )
-            break
+        g = ox.load_graphml(
+            path,
+            node_dtypes=node_dtypes,
+            edge_dtypes=edge_dtypes,
+            graph_dtypes={"consolidated": _lenient(_bool_text), "simplified": _lenient(_bool_text)},
+        )
+    except Exception as exc:  # malformed XML, node ids, encodings: name the file, not a traceback
+        text = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise InputError(Fault(str(path), f"not a readable GraphML road graph ({text})")) from None
+    faults = _graph_faults(g, str(path))
     if faults:
-        raise InputError(faults)
+        raise InputError(faults.items, faults.count)
     return g
 
 
@@ -132,11 +199,14 @@ def read_road_arrays(
 ) -> RoadArrays:
     """Arrays of a GraphML file, cached by file content (parsing GraphML is the slow part).
     `digest`, the file's sha256 when the caller knows it already, saves hashing it again."""
+    if not path.is_file():
+        raise InputError(Fault(str(path), "road graph file not found"))
     digest = digest or file_sha256(path)
     cached = cache_dir / f"roads-{digest[:32]}.npz" if cache_dir else None
     if cached and cached.exists():
-        z = np.load(cached, allow_pickle=False)
-        return RoadArrays(digest=digest, **{k: z[k] for k in z.files})
+        arrays = _cached_arrays(cached, digest)
+        if arrays is not None:
+            return arrays
     arrays = road_arrays(load_graph(path), digest)
     if cached:
         import io
@@ -156,6 +226,34 @@ def read_road_arrays(
         )
         write_atomic(cached, buf.getvalue())
     return arrays
+
+
+_ARRAY_FIELDS = ("lon", "lat", "src", "dst", "length_m", "speed_kph", "highway")
+
+
+def _cached_arrays(cached: Path, digest: str) -> RoadArrays | None:
+    """The arrays of a cache file, or None when it is unreadable, truncated or inconsistent
+    (it is then rebuilt from the GraphML and overwritten)."""
+    try:
+        with np.load(cached, allow_pickle=False) as z:
+            a = {k: z[k] for k in _ARRAY_FIELDS}
+    except Exception:  # any damage to a cache file (zip, npy header, missing key) means rebuild
+        return None
+    n, m = len(a["lon"]), len(a["src"])
+    shapes_ok = all(a[k].ndim == 1 for k in _ARRAY_FIELDS) and len(a["lat"]) == n
+    edges_ok = all(len(a[k]) == m for k in ("dst", "length_m", "speed_kph", "highway"))
+    if not (shapes_ok and edges_ok and n > 0):
+        return None
+    if a["src"].dtype.kind != "i" or a["dst"].dtype.kind != "i" or a["highway"].dtype.kind != "U":
+        return None
+    if m and not (
+        min(a["src"].min(), a["dst"].min()) >= 0 and max(a["src"].max(), a["dst"].max()) < n
+    ):
+        return None
+    numbers = (a["lon"], a["lat"], a["length_m"], a["speed_kph"])
+    if not all(x.dtype.kind == "f" and np.isfinite(x).all() for x in numbers):
+        return None
+    return RoadArrays(digest=digest, **a)
 
 
 def edge_csr(
@@ -202,6 +300,18 @@ def snap(
             + (" ..." if len(far) > 10 else "")
         )
     return node.astype(np.int64), dist
+
+
+def snap_points(arrays: RoadArrays, points) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's road node and its distance to it; every point must be reachable from the
+    hub and back."""
+    ids = [p.id for p in points]
+    nodes, snap_m = snap(
+        arrays, ids, np.array([p.lon for p in points]), np.array([p.lat for p in points])
+    )
+    hub = next(k for k, p in enumerate(points) if p.tier == "hub")
+    check_connected(arrays, ids, nodes, hub)
+    return nodes, snap_m
 
 
 def _components(arrays: RoadArrays) -> np.ndarray:

@@ -8,27 +8,16 @@ departure time) or as a plan.json. Their times, loads and cost are recomputed un
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import Fault, Faults, InputError
+from ..errors import KEPT_FAULTS, Fault, Faults, InputError
+from ..inputs.tables import ROUTE_COLUMNS, read_table, shown
 from ..model.problem import Problem
-from ..units import parse_hhmmss
 from .document import Plan, Route, Stop
 from .reader import read_plan
 from .validate import Violation, replay, validate
-
-REQUIRED = (
-    "vehicle",
-    "sequence",
-    "stop_id",
-    "orders_delivered",
-    "orders_collected",
-    "orders_unloaded",
-)
 
 
 @dataclass(frozen=True)
@@ -61,59 +50,57 @@ class Comparison:
         return out
 
 
-def _ids(cell: str) -> tuple[str, ...]:
-    return tuple(x.strip() for x in cell.split(";") if x.strip())
-
-
 def read_route_csv(path: Path, problem: Problem) -> Plan:
-    """Routes from a CSV in our columns; faults name the file, row and field."""
+    """Routes from a CSV in our columns (`ROUTE_COLUMNS`); every fault at once, each naming
+    the file, row and field."""
     name = str(path)
     faults = Faults()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(Fault(name, "file not found")) from None
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-    for c in missing:
-        faults.add(name, f"missing column '{c}'", row=1)
-    faults.raise_if_any()
+    rows = read_table(path, ROUTE_COLUMNS, faults)
+    if not rows and not faults:
+        faults.add(name, "has no routes (only a header)")
     vehicles = {v.id: v for v in problem.vehicles}
+    orders = {o.id for o in problem.orders}
     rows_by_vehicle: dict[str, list[tuple[int, dict, dict[str, int]]]] = defaultdict(list)
-    for k, row in enumerate(reader, start=2):
-        vid = (row.get("vehicle") or "").strip()
-        if vid not in vehicles:
-            faults.add(name, f"unknown vehicle '{vid}'", row=k, field="vehicle")
-            continue
-        try:
-            seq = int(row["sequence"])
-        except ValueError:
-            faults.add(name, f"'{row['sequence']}' is not a whole number", row=k, field="sequence")
-            continue
-        if row["stop_id"] not in problem.index:
-            faults.add(name, f"unknown service point '{row['stop_id']}'", row=k, field="stop_id")
-            continue
-        times = {}  # the stated clock times of the row, seconds
-        for f in ("arrival", "start", "departure"):
-            if row.get(f):
-                try:
-                    times[f] = parse_hhmmss(row[f])
-                except ValueError as exc:
-                    faults.add(name, str(exc), row=k, field=f)
-        rows_by_vehicle[vid].append((seq, row, times))
+    first_of: dict[tuple[str, int], int] = {}
+    for r in rows:
+        k, bad = r["_row"], r["_bad"]
+        if "vehicle" not in bad and r["vehicle"] not in vehicles:
+            faults.add(name, f"unknown vehicle {shown(r['vehicle'])}", row=k, field="vehicle")
+            bad.add("vehicle")
+        if "stop_id" not in bad and r["stop_id"] not in problem.index:
+            faults.add(name, f"unknown service point {shown(r['stop_id'])}", row=k, field="stop_id")
+            bad.add("stop_id")
+        if not bad & {"vehicle", "sequence"}:
+            key = (r["vehicle"], r["sequence"])
+            if key in first_of:
+                faults.add(
+                    name,
+                    f"{r['vehicle']} has sequence {r['sequence']} twice (first on row "
+                    f"{first_of[key]})",
+                    row=k,
+                    field="sequence",
+                )
+            first_of.setdefault(key, k)
+        for f in ("orders_delivered", "orders_collected", "orders_unloaded"):
+            unknown = [o for o in r.get(f) or () if o not in orders]
+            if unknown:
+                faults.add(name, f"unknown order {shown(unknown[0])}", row=k, field=f)
+        if not bad:
+            times = {f: r[f] for f in ("arrival", "start", "departure") if r[f] is not None}
+            rows_by_vehicle[r["vehicle"]].append((r["sequence"], r, times))
     faults.raise_if_any()
 
     routes = []
-    for vid, rows in rows_by_vehicle.items():
-        rows.sort(key=lambda t: t[0])
+    for vid, stop_rows in rows_by_vehicle.items():
+        stop_rows.sort(key=lambda t: t[0])
         depot = vehicles[vid].depot
-        _, first, first_times = rows[0]
+        _, first, first_times = stop_rows[0]
         depart = first_times.get("departure") if first["stop_id"] == depot else None
         stops = []
-        for _, r, times in rows:
-            deliver = _ids(r["orders_delivered"])
-            collect = _ids(r["orders_collected"])
-            unload = _ids(r["orders_unloaded"])
+        for _, r, times in stop_rows:
+            deliver = r["orders_delivered"]
+            collect = r["orders_collected"]
+            unload = r["orders_unloaded"]
             if r["stop_id"] == depot and not (deliver or collect or unload):
                 continue  # the depot rows around a route
             stops.append(
@@ -153,10 +140,44 @@ def read_route_csv(path: Path, problem: Problem) -> Plan:
     )
 
 
+def _references(plan: Plan, problem: Problem, source: str) -> list[Fault]:
+    """Every vehicle, point and order id a courier's plan.json names that the day lacks."""
+    vehicles = {v.id for v in problem.vehicles}
+    orders = {o.id for o in problem.orders}
+    faults = []
+    for i, r in enumerate(plan.routes):
+        if r.vehicle not in vehicles:
+            faults.append(
+                Fault(source, f"unknown vehicle {shown(r.vehicle)}", field=f"routes[{i}].vehicle")
+            )
+        for j, s in enumerate(r.stops):
+            where = f"routes[{i}].stops[{j}]"
+            if s.point not in problem.index:
+                faults.append(
+                    Fault(source, f"unknown service point {shown(s.point)}", field=f"{where}.point")
+                )
+            for role in ("deliver", "collect", "unload"):
+                for oid in getattr(s, role):
+                    if oid not in orders:
+                        faults.append(
+                            Fault(source, f"unknown order {shown(oid)}", field=f"{where}.{role}")
+                        )
+    for i, u in enumerate(plan.unserved):
+        if u.order not in orders:
+            faults.append(
+                Fault(source, f"unknown order {shown(u.order)}", field=f"unserved[{i}].order")
+            )
+    return faults
+
+
 def read_courier_routes(path: Path, problem: Problem) -> Plan:
-    """A courier's routes (CSV or plan.json) with their figures recomputed under the rules."""
+    """A courier's routes (CSV or plan.json), every id checked against the day, with their
+    figures recomputed under the rules."""
     if path.suffix.lower() == ".json":
         plan = read_plan(path, courier=True)
+        faults = _references(plan, problem, str(path))
+        if faults:
+            raise InputError(faults[:KEPT_FAULTS], len(faults))
     else:
         plan = read_route_csv(path, problem)
     return replay(plan, problem)

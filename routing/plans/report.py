@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..exports.views import visit_spans
 from ..model.problem import Problem
 from ..units import format_hhmm
 from .document import Plan
 
 
 def route_rows(plan: Plan, problem: Problem) -> list[dict]:
-    """Per-vehicle figures, for the table and for --json."""
+    """Per-vehicle figures, for the table and for --json; "stops" counts place visits (a
+    drop and a collect at one village are one stop), as the drivers' sheets and map do."""
     orders = {o.id: o for o in problem.orders}
     vehicles = {v.id: v for v in problem.vehicles}
     rows = []
@@ -28,7 +30,7 @@ def route_rows(plan: Plan, problem: Problem) -> list[dict]:
                 "return": format_hhmm(r.return_s),
                 "km": round(r.distance_m / 1000, 1),
                 "hours": round(r.duration_s / 3600, 2),
-                "stops": len(r.stops),
+                "stops": len(visit_spans([s.point for s in r.stops])),  # place visits
                 "parcels": sum(o.parcels for o in delivered + collected),
                 "kg_delivered": round(sum(o.kg for o in delivered), 1),
                 "kg_collected": round(sum(o.kg for o in collected), 1),
