@@ -46,7 +46,7 @@ def test_help_does_not_load_the_library():
         "import sys; from click.testing import CliRunner; from cli import main; "
         "CliRunner().invoke(main, ['--help']); "
         "heavy = [m for m in ('ortools', 'pyvrp', 'networkx', 'osmnx', 'numpy', 'geopandas', "
-        "'matplotlib', 'routing.pipeline') if m in sys.modules]; print(heavy)"
+        "'reportlab', 'routing.pipeline') if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -14,9 +14,10 @@ from ..errors import Fault, InputError
 from ..inputs.plan_file import PlanFile, open_plan
 from ..network.graph import read_road_arrays, snap_points
 from ..network.matrices import default_cache_dir
+from ..plans.reader import references
 from .formats import to_csv, to_geojson, to_gpkg, to_gpx, to_kml
 from .plan_outputs import drivers_files, title_of
-from .views import Catalogue, plan_views, references
+from .views import Catalogue, plan_views
 
 FORMATS = ("json", "csv", "geojson", "gpx", "kml", "gpkg")  # each also the file extension
 ROAD_FORMATS = ("geojson", "gpx", "kml", "gpkg")  # formats that draw the route along the roads
@@ -30,7 +31,7 @@ def _opened(plan_file: Path) -> tuple[PlanFile, Catalogue]:
     """The plan file, and the catalogue its ids refer to; unknown ids are input errors."""
     pf = open_plan(plan_file)
     cat = Catalogue.of(pf.county.points, pf.county.fleet, pf.orders)
-    faults = references(pf.plan, cat, str(plan_file))
+    faults = references(pf.plan, cat.vehicles, cat.points, cat.orders, str(plan_file))
     if faults:
         raise InputError(faults)
     return pf, cat

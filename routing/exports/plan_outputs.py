@@ -14,19 +14,22 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..atomic import replacing_dir, write_atomic
 from ..errors import Fault, InputError
 from ..inputs.orders import order_rows
 from ..inputs.tables import ORDER_COLUMNS, csv_text
 from ..network.graph import RoadArrays
-from ..pipeline import Day
 from ..plans.document import Plan
 from .fonts import FontChain
 from .formats import to_csv
 from .map_html import map_html
 from .sheets import write_sheets
 from .views import Catalogue, plan_views
+
+if TYPE_CHECKING:  # the pipeline loads the solver: an export must not pay for it
+    from ..pipeline import Day
 
 PLAN_FILES = ("plan.json", "routes.csv", "orders.csv", "map.html", "sheets.pdf")
 

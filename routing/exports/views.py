@@ -3,16 +3,15 @@ it drives along the roads; in WGS-84 or, for Chinese map apps, GCJ-02."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from ..errors import Fault
 from ..geo import wgs84_to_gcj02
 from ..model.records import Order, ServicePoint, Vehicle
 from ..network.graph import RoadArrays
 from ..network.paths import route_line
-from ..plans.document import Plan
+from ..plans.document import Plan, visit_spans
 
 CRS = ("wgs84", "gcj02")
 # A qualitative palette readable on white and in print (Tableau 10).
@@ -71,19 +70,6 @@ class RouteView:
     cost_yuan: float
     stops: tuple[StopView, ...]  # including the depot at both ends
     line: tuple[tuple[float, float], ...]  # along the roads, depot to depot
-
-
-def visit_spans(points: Sequence[str]) -> list[range]:
-    """Positions of the stops that make one place visit: a run of consecutive stops at the
-    same point is one arrival (the solver splits a visit into a drop, a collect and one unload
-    per order), whatever the plan's stop list says. The one rule for rows and stop counts."""
-    spans: list[range] = []
-    start = 0
-    for i in range(1, len(points) + 1):
-        if i == len(points) or points[i] != points[start]:
-            spans.append(range(start, i))
-            start = i
-    return spans
 
 
 @dataclass(frozen=True)
@@ -191,32 +177,6 @@ class Catalogue:
             MappingProxyType({v.id: v for v in vehicles}),
             MappingProxyType({o.id: o for o in orders}),
         )
-
-
-def references(plan: Plan, cat: Catalogue, source: str) -> list[Fault]:
-    """Every id the plan uses that its county or day does not have."""
-    faults = []
-    for i, r in enumerate(plan.routes):
-        if r.vehicle not in cat.vehicles:
-            faults.append(
-                Fault(source, f"unknown vehicle '{r.vehicle}'", field=f"routes[{i}].vehicle")
-            )
-        for j, s in enumerate(r.stops):
-            where = f"routes[{i}].stops[{j}]"
-            if s.point not in cat.points:
-                faults.append(
-                    Fault(source, f"unknown service point '{s.point}'", field=f"{where}.point")
-                )
-            for role in ("deliver", "collect", "unload"):
-                for oid in getattr(s, role):
-                    if oid not in cat.orders:
-                        faults.append(
-                            Fault(source, f"unknown order '{oid}'", field=f"{where}.{role}")
-                        )
-    for i, u in enumerate(plan.unserved):
-        if u.order not in cat.orders:
-            faults.append(Fault(source, f"unknown order '{u.order}'", field=f"unserved[{i}].order"))
-    return faults
 
 
 def plan_views(

@@ -10,8 +10,8 @@ import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
@@ -19,6 +19,9 @@ from scipy.spatial import cKDTree
 
 from ..errors import KEPT_FAULTS, Fault, Faults, InputError, NetworkError
 from ..geo import LocalProjection, haversine_m
+
+if TYPE_CHECKING:  # networkx loads only where a GraphML file is parsed
+    import networkx as nx
 
 EDGE_ATTRS = ("length", "highway", "speed_kph", "travel_time")
 # Free-flow speeds per OSM highway class on Chinese rural roads, km/h for generated roads and OSM

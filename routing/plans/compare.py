@@ -12,11 +12,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import KEPT_FAULTS, Fault, Faults, InputError
+from ..errors import KEPT_FAULTS, Faults, InputError
 from ..inputs.tables import ROUTE_COLUMNS, read_table, shown
 from ..model.problem import Problem
 from .document import Plan, Route, Stop
-from .reader import read_plan
+from .reader import read_plan, references
 from .validate import Violation, replay, validate
 
 
@@ -140,42 +140,18 @@ def read_route_csv(path: Path, problem: Problem) -> Plan:
     )
 
 
-def _references(plan: Plan, problem: Problem, source: str) -> list[Fault]:
-    """Every vehicle, point and order id a courier's plan.json names that the day lacks."""
-    vehicles = {v.id for v in problem.vehicles}
-    orders = {o.id for o in problem.orders}
-    faults = []
-    for i, r in enumerate(plan.routes):
-        if r.vehicle not in vehicles:
-            faults.append(
-                Fault(source, f"unknown vehicle {shown(r.vehicle)}", field=f"routes[{i}].vehicle")
-            )
-        for j, s in enumerate(r.stops):
-            where = f"routes[{i}].stops[{j}]"
-            if s.point not in problem.index:
-                faults.append(
-                    Fault(source, f"unknown service point {shown(s.point)}", field=f"{where}.point")
-                )
-            for role in ("deliver", "collect", "unload"):
-                for oid in getattr(s, role):
-                    if oid not in orders:
-                        faults.append(
-                            Fault(source, f"unknown order {shown(oid)}", field=f"{where}.{role}")
-                        )
-    for i, u in enumerate(plan.unserved):
-        if u.order not in orders:
-            faults.append(
-                Fault(source, f"unknown order {shown(u.order)}", field=f"unserved[{i}].order")
-            )
-    return faults
-
-
 def read_courier_routes(path: Path, problem: Problem) -> Plan:
     """A courier's routes (CSV or plan.json), every id checked against the day, with their
     figures recomputed under the rules."""
     if path.suffix.lower() == ".json":
         plan = read_plan(path, courier=True)
-        faults = _references(plan, problem, str(path))
+        faults = references(
+            plan,
+            {v.id for v in problem.vehicles},
+            problem.index,
+            {o.id for o in problem.orders},
+            str(path),
+        )
         if faults:
             raise InputError(faults[:KEPT_FAULTS], len(faults))
     else:

@@ -7,6 +7,7 @@ of the plan date, distances metres, loads kg and litres, money yuan.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 PLAN_FORMAT = "rural-route-plan"
@@ -103,3 +104,16 @@ class Plan:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n"
+
+
+def visit_spans(points: Sequence[str]) -> list[range]:
+    """Positions of the stops that make one place visit: a run of consecutive stops at the
+    same point is one arrival (the solver splits a visit into a drop, a collect and one unload
+    per order), whatever the plan's stop list says. The one rule for rows and stop counts."""
+    spans: list[range] = []
+    start = 0
+    for i in range(1, len(points) + 1):
+        if i == len(points) or points[i] != points[start]:
+            spans.append(range(start, i))
+            start = i
+    return spans

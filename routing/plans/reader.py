@@ -8,9 +8,11 @@ import functools
 import importlib.resources
 import json
 import math
+from collections.abc import Container
 from pathlib import Path
 
 from ..errors import Fault, InputError
+from ..inputs.tables import shown
 from .document import PLAN_FORMAT, PLAN_VERSION, Plan, Route, Stop, Unserved
 
 MAX_PLAN_BYTES = 200_000_000  # a plan of a thousand routes is a few MB
@@ -169,3 +171,38 @@ def plan_from_dict(d: object, source: str = "plan.json", courier: bool = False) 
 def read_plan(path: Path, courier: bool = False) -> Plan:
     """A plan file, checked for structure (not yet against its county: see `references`)."""
     return plan_from_dict(read_document(path), str(path), courier)
+
+
+def references(
+    plan: Plan,
+    vehicles: Container[str],
+    points: Container[str],
+    orders: Container[str],
+    source: str,
+) -> list[Fault]:
+    """Every vehicle, point and order id the plan names that its county and day lack, with
+    the JSON path of each: a plan file's ids are checked before anything is drawn from them."""
+    faults = []
+    for i, r in enumerate(plan.routes):
+        if r.vehicle not in vehicles:
+            faults.append(
+                Fault(source, f"unknown vehicle {shown(r.vehicle)}", field=f"routes[{i}].vehicle")
+            )
+        for j, s in enumerate(r.stops):
+            where = f"routes[{i}].stops[{j}]"
+            if s.point not in points:
+                faults.append(
+                    Fault(source, f"unknown service point {shown(s.point)}", field=f"{where}.point")
+                )
+            for role in ("deliver", "collect", "unload"):
+                for oid in getattr(s, role):
+                    if oid not in orders:
+                        faults.append(
+                            Fault(source, f"unknown order {shown(oid)}", field=f"{where}.{role}")
+                        )
+    for i, u in enumerate(plan.unserved):
+        if u.order not in orders:
+            faults.append(
+                Fault(source, f"unknown order {shown(u.order)}", field=f"unserved[{i}].order")
+            )
+    return faults

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..exports.views import visit_spans
 from ..model.problem import Problem
 from ..units import format_hhmm
-from .document import Plan
+from .document import Plan, visit_spans
 
 
 def route_rows(plan: Plan, problem: Problem) -> list[dict]:
