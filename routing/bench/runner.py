@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import Fault, InputError
-from ..model.params import SolveParams
+from ..model.params import SolveParams, silent
 from ..plans.document import Plan
 from ..plans.validate import validate
 from ..solve.solver import solve_problem
@@ -50,7 +50,7 @@ def solve_instance(path: Path, params: SolveParams) -> BenchResult:
     problem = to_problem(inst)
     # leave room for building and checking the plan
     remaining = max(0.1, params.time_limit - (time.perf_counter() - t0) - WALL_MARGIN_S)
-    solved = solve_problem(problem, replace(params, time_limit=remaining))
+    solved = solve_problem(problem, replace(params, time_limit=remaining, progress=silent))
     time_limit, seed, iterations = params.time_limit, params.seed, params.iterations
     plan = Plan(
         county=inst.name,
