@@ -72,7 +72,6 @@ class StopTrace:
     latest: int  # the last moment service may start
     load_kg: float  # on board when leaving
     load_l: float
-    driven: bool  # False: the leg here could not be driven; times are the plan's
 
 
 @dataclass(frozen=True)
@@ -127,9 +126,8 @@ def trace(r: Route, v: int, problem: Problem, orders: dict[str, Order]) -> Trace
         if p is None or where is None or tmat[where, p] >= UNREACHABLE:
             if p is not None and where is not None:
                 undriven.append(k)
-            stops.append(
-                StopTrace(s.arrival_s, s.start_s, s.departure_s, latest, kg, litres, False)
-            )
+            # the times cannot be recomputed from here on (nor are they checked: see `drivable`)
+            stops.append(StopTrace(s.arrival_s, s.start_s, s.departure_s, latest, kg, litres))
             t, where = s.departure_s, p
             continue
         arrival = t + int(tmat[where, p])
@@ -137,7 +135,7 @@ def trace(r: Route, v: int, problem: Problem, orders: dict[str, Order]) -> Trace
         setup = problem.points[p].service_fixed_s if p != where else 0
         start = max(arrival + setup, earliest)
         departure = start + problem.points[p].service_per_parcel_s * parcels
-        stops.append(StopTrace(arrival, start, departure, latest, kg, litres, True))
+        stops.append(StopTrace(arrival, start, departure, latest, kg, litres))
         t, where = departure, p
     if where is None or tmat[where, depot] >= UNREACHABLE:
         if where is not None:
@@ -271,8 +269,6 @@ def rule_times(x: _Route) -> list[Violation]:
         return []
     breaches: list[tuple[int | None, str]] = []
     for k, (s, st) in enumerate(zip(x.r.stops, x.t.stops, strict=True), start=1):
-        if not st.driven:
-            continue
         for label, stated, real in (
             ("arrival", s.arrival_s, st.arrival),
             ("start", s.start_s, st.start),
