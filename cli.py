@@ -103,14 +103,15 @@ engine_option = click.option(
     default="auto",
     show_default=True,
     help="auto: PyVRP on two cores (OR-Tools where PyVRP cannot model the day, and on any "
-    "further core), from OR-Tools' first solution; best plan kept.",
+    "further core), from a greedy construction; best plan kept.",
 )
 time_limit_option = click.option(
     "--time-limit",
     type=click.FloatRange(min=0.1),
     default=30.0,
     show_default=True,
-    help="Search time in seconds.",
+    help="Wall time in seconds for the whole solve stage: visits, first routes, search and "
+    "repair (loading, matrices and writing are timed apart).",
 )
 seed_option = click.option("--seed", type=int, default=0, show_default=True, help="Search seed.")
 iterations_option = click.option(
@@ -201,12 +202,23 @@ def plan_cmd(
     say(f"loaded in {time.perf_counter() - t:.1f} s; searching for up to {time_limit:g} s ...")
     last = [0.0]
 
-    def improved(elapsed: float, cost: float) -> None:
+    def improved(elapsed: float, cost: float, unserved: int) -> None:
         if elapsed - last[0] >= 2.0 or last[0] == 0.0:
             last[0] = max(elapsed, 1e-9)
-            say(f"search {elapsed:5.1f} s  best {cost:,.2f}")
+            say(f"search {elapsed:5.1f} s  best {cost:,.2f} yuan, {unserved} orders unserved")
 
     plan = solve_day(day, _params(time_limit, seed, iterations, engine, say, improved))
+    warnings = []
+    if (needed := plan.stats.get("limit_too_short")) is not None:
+        took = plan.stats["timings"]["solve_s"]
+        warnings.append(
+            f"--time-limit {time_limit:g} is too short for {day.county.slug} on {date}: the "
+            f"solve stage took {took:.1f} s, most of it before and after the search; the plan "
+            f"is valid, but to search it needs --time-limit {needed} or more"
+        )
+    for w in warnings:
+        if not quiet:
+            click.echo(f"warning: {w}", err=True)
     out_dir = out or Path("plans") / day.county.slug / date
     t = time.perf_counter()
     say(f"writing {out_dir}/ ...")
@@ -222,6 +234,7 @@ def plan_cmd(
                     "summary": plan.summary(),
                     "routes": route_rows(plan, day.problem),
                     "unserved": unserved_by_reason(plan),
+                    "warnings": warnings,
                 },
                 ensure_ascii=False,
                 indent=1,

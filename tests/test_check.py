@@ -48,6 +48,24 @@ def _write(tmp_path: Path, planned: Path, doc: dict) -> Path:
     return path
 
 
+def _left_out(planned: Path, reason: str):
+    """The plan with the first delivery of its first route listed as unserved for `reason`,
+    the route and the summary made consistent again; and that order's id."""
+    pf = open_plan(planned)
+    problem = day_of(pf).problem
+    plan = pf.plan
+    route = plan.routes[0]
+    stop = next(s for s in route.stops if s.deliver)
+    oid = stop.deliver[0]
+    stops = tuple(
+        replace(s, deliver=tuple(x for x in s.deliver if x != oid)) if s is stop else s
+        for s in route.stops
+    )
+    routes = (replace(route, stops=stops), *plan.routes[1:])
+    unserved = (*plan.unserved, Unserved(oid, reason))
+    return replay(replace(plan, routes=routes, unserved=unserved), problem), oid
+
+
 def test_an_untouched_plan_passes(planned):
     code, violations, text = _check(planned)
     assert (code, violations) == (0, [])
@@ -86,21 +104,7 @@ def test_a_changed_summary_gives_one_line_per_false_figure(planned, tmp_path):
 def test_a_false_unserved_reason_is_caught(planned, tmp_path):
     """A served order moved to `unserved` as 'unreachable', with every figure of the route and
     the summary made consistent again: only the reason is false, and that is the one line."""
-    pf = open_plan(planned)
-    problem = day_of(pf).problem
-    plan = pf.plan
-    route = plan.routes[0]
-    stop = next(s for s in route.stops if s.deliver)
-    oid = stop.deliver[0]
-    stops = tuple(
-        replace(s, deliver=tuple(x for x in s.deliver if x != oid)) if s is stop else s
-        for s in route.stops
-    )
-    routes = (replace(route, stops=stops), *plan.routes[1:])
-    tampered = replay(
-        replace(plan, routes=routes, unserved=(*plan.unserved, Unserved(oid, "unreachable"))),
-        problem,
-    )
+    tampered, oid = _left_out(planned, "unreachable")
     code, violations, _ = _check(_write(tmp_path, planned, tampered.to_dict()))
     assert code == 1
     assert [(v["rule"], v["order"]) for v in violations] == [("reason", oid)]
@@ -152,3 +156,17 @@ def test_two_tamperings_give_two_lines_with_route_stop_and_rule(planned, tmp_pat
         ("times", doc["routes"][0]["vehicle"], 2),
         ("cost", doc["routes"][1]["vehicle"], None),
     ]
+
+
+def test_an_order_left_out_beside_an_idle_vehicle_is_caught(planned, tmp_path):
+    """A served order moved to `unserved` as 'not placed by the search', the route and the
+    summary made consistent again. The reason is true (its old place is free), but vehicles
+    stand idle that could carry it alone: one `idle` line, naming such a vehicle."""
+    tampered, oid = _left_out(planned, "not placed by the search")
+    plan = open_plan(planned).plan
+    code, violations, text = _check(_write(tmp_path, planned, tampered.to_dict()))
+    assert code == 1
+    assert [(v["rule"], v["order"]) for v in violations] == [("idle", oid)]
+    idle = violations[0]["vehicle"]
+    assert idle not in {r.vehicle for r in plan.routes}
+    assert f"while {idle} stands idle and could serve it on a trip of its own" in text

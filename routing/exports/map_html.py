@@ -61,15 +61,14 @@ class _Frame:
 
 
 def _base_layer(roads: RoadArrays, frame: _Frame) -> str:
+    """Every road once (the two directions of a street are one line), one path per class."""
+    u, v = np.minimum(roads.src, roads.dst), np.maximum(roads.src, roads.dst)
+    _, first = np.unique(u.astype(np.int64) * roads.n_nodes + v, return_index=True)
+    first.sort()  # in the order of the file, as drawn before
+    a = frame.many(np.column_stack([roads.lon[u[first]], roads.lat[u[first]]])).tolist()
+    b = frame.many(np.column_stack([roads.lon[v[first]], roads.lat[v[first]]])).tolist()
     paths: dict[str, list[str]] = {}
-    seen = set()
-    for u, v, hw in zip(roads.src, roads.dst, roads.highway, strict=True):
-        key = (min(u, v), max(u, v))
-        if key in seen:
-            continue
-        seen.add(key)
-        x1, y1 = frame.xy(roads.lon[u], roads.lat[u])
-        x2, y2 = frame.xy(roads.lon[v], roads.lat[v])
+    for hw, (x1, y1), (x2, y2) in zip(roads.highway[first].tolist(), a, b, strict=True):
         paths.setdefault(str(hw), []).append(f"M{x1} {y1}L{x2} {y2}")
     out = []
     for hw, segs in sorted(paths.items(), key=lambda kv: kv[0] in _ROAD_STYLE):

@@ -10,7 +10,7 @@ from types import MappingProxyType
 from ..geo import wgs84_to_gcj02
 from ..model.records import Order, ServicePoint, Vehicle
 from ..network.graph import RoadArrays
-from ..network.paths import route_line
+from ..network.paths import RoadPaths
 from ..plans.document import Plan, visit_spans
 
 CRS = ("wgs84", "gcj02")
@@ -235,6 +235,7 @@ def plan_views(
         )
 
     routes = []
+    paths = RoadPaths(roads) if roads is not None else None
     for k, r in enumerate(plan.routes):
         v = vehicles[r.vehicle]
         stops = [
@@ -268,9 +269,9 @@ def plan_views(
             )
         )
         line: tuple = ()
-        if roads is not None and road_node is not None:
+        if paths is not None and road_node is not None:
             road_nodes = [int(road_node[s.point]) for s in stops]
-            line = tuple(_xy(x, y, crs) for x, y in route_line(roads, v.profile, road_nodes))
+            line = tuple(_xy(x, y, crs) for x, y in paths.line(v.profile, road_nodes))
         routes.append(
             RouteView(
                 vehicle=r.vehicle,

@@ -18,7 +18,8 @@ class SolveParams:
     (construction, search, repair); `iterations`, when set, also stops each search after that
     many solutions, which makes a run deterministic whatever the machine's speed. `workers`
     is the number of parallel searches (None: one per core). `progress` gets stage messages;
-    `on_improve(seconds, cost_yuan)` gets each better plan found."""
+    `on_improve(seconds, cost_yuan, unserved_orders)` gets each better plan found
+    (better: a lower cost plus penalties; the cost shown is what the routes cost)."""
 
     time_limit: float = 30.0
     seed: int = 0
@@ -26,7 +27,7 @@ class SolveParams:
     engine: str = "auto"
     workers: int | None = None
     progress: Callable[[str], None] = field(default=silent, compare=False, repr=False)
-    on_improve: Callable[[float, float], None] | None = field(
+    on_improve: Callable[[float, float, int], None] | None = field(
         default=None, compare=False, repr=False
     )
 

@@ -67,29 +67,84 @@ class Problem:
         return next(k for k, p in enumerate(self.points) if p.tier == "hub")
 
     # --- per vehicle ------------------------------------------------------------------------
+    @cached_property
+    def _profiles(self) -> tuple[str, ...]:
+        return tuple(v.profile.key for v in self.vehicles)
+
+    @cached_property
+    def _depots(self) -> tuple[int, ...]:
+        return tuple(self.index[v.depot] for v in self.vehicles)
+
+    @cached_property
+    def _capacities(self) -> tuple[tuple[int, int], ...]:
+        return tuple(
+            (int(round(v.capacity_kg * GRAMS_PER_KG)), int(round(v.capacity_l * ML_PER_L)))
+            for v in self.vehicles
+        )
+
+    @cached_property
+    def handling(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Per point: the fixed service time of a stop, and the time per parcel (seconds)."""
+        return (
+            tuple(q.service_fixed_s for q in self.points),
+            tuple(q.service_per_parcel_s for q in self.points),
+        )
+
     def profile(self, v: int) -> str:
-        return self.vehicles[v].profile.key
+        return self._profiles[v]
 
     def depot(self, v: int) -> int:
-        return self.index[self.vehicles[v].depot]
+        return self._depots[v]
+
+    def legs(self, v: int) -> tuple[np.ndarray, np.ndarray]:
+        """Vehicle v's (seconds, metres) matrices; `.item(i, j)` reads one leg quickly."""
+        key = self._profiles[v]
+        return self.time_s[key], self.dist_m[key]
 
     def travel_s(self, v: int, i: int, j: int) -> int:
-        return int(self.time_s[self.profile(v)][i, j])
+        return self.time_s[self._profiles[v]].item(i, j)
 
     def travel_m(self, v: int, i: int, j: int) -> int:
-        return int(self.dist_m[self.profile(v)][i, j])
+        return self.dist_m[self._profiles[v]].item(i, j)
+
+    @cached_property
+    def _reach(self) -> tuple[tuple[bool, ...], ...]:
+        by_key: dict[tuple[str, int], tuple[bool, ...]] = {}
+        for key, d in zip(self._profiles, self._depots, strict=True):
+            if (key, d) not in by_key:
+                t = self.time_s[key]
+                by_key[key, d] = tuple(((t[d, :] < UNREACHABLE) & (t[:, d] < UNREACHABLE)).tolist())
+        return tuple(by_key[kd] for kd in zip(self._profiles, self._depots, strict=True))
 
     def reaches(self, v: int, p: int) -> bool:
         """Vehicle v can drive from its depot to point p and back."""
-        t = self.time_s[self.profile(v)]
-        d = self.depot(v)
-        return bool(t[d, p] < UNREACHABLE and t[p, d] < UNREACHABLE)
+        return self._reach[v][p]
+
+    @cached_property
+    def vehicle_class(self) -> tuple[int, ...]:
+        """Per vehicle, a class number: vehicles of one class can serve exactly the same trips
+        (same roads, capacity, shift, refrigeration and depot), at their own costs."""
+        classes: dict[tuple, int] = {}
+        out = []
+        for x in self.vehicles:
+            sig = (
+                x.profile.key,
+                x.capacity_kg,
+                x.capacity_l,
+                x.shift_start,
+                x.shift_end,
+                x.max_work_s,
+                x.cold_chain,
+                x.depot,
+            )
+            out.append(classes.setdefault(sig, len(classes)))
+        return tuple(out)
 
     def capacity_g(self, v: int) -> int:
-        return int(round(self.vehicles[v].capacity_kg * GRAMS_PER_KG))
+        return self._capacities[v][0]
 
     def capacity_ml(self, v: int) -> int:
-        return int(round(self.vehicles[v].capacity_l * ML_PER_L))
+        return self._capacities[v][1]
 
     # --- per order --------------------------------------------------------------------------
     @staticmethod

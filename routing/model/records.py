@@ -7,6 +7,7 @@ midnight, metres, kg, litres, yuan).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 TIERS = ("hub", "facility", "township", "village")
@@ -47,7 +48,7 @@ class Profile:
     max_speed_kph: float
     banned_roads: frozenset[str]
 
-    @property
+    @cached_property
     def key(self) -> str:
         bans = "+".join(sorted(self.banned_roads)) or "none"
         return f"v{self.max_speed_kph:g}-no-{bans}"
@@ -70,7 +71,7 @@ class Vehicle:
     depot: str  # service point id of its home hub
     max_speed_kph: float
 
-    @property
+    @cached_property
     def profile(self) -> Profile:
         return Profile(self.max_speed_kph, self.banned_roads)
 

@@ -99,9 +99,18 @@ def _serve_bound(problem: Problem, point: str, destination: str) -> float:
     stops = [problem.index[point]] + ([problem.index[destination]] if destination else [])
     worst = 0.0
     horizon = max(v.shift_end for v in problem.vehicles)
+    seen = set()
     for v, veh in enumerate(problem.vehicles):
-        if not all(problem.reaches(v, q) for q in stops):
+        tariff = (
+            problem.profile(v),
+            problem.depot(v),
+            veh.fixed_cost,
+            veh.cost_per_km,
+            veh.cost_per_hour,
+        )
+        if tariff in seen or not all(problem.reaches(v, q) for q in stops):
             continue
+        seen.add(tariff)
         d = problem.depot(v)
         metres = sum(problem.travel_m(v, d, q) + problem.travel_m(v, q, d) for q in stops)
         worst = max(
@@ -111,7 +120,7 @@ def _serve_bound(problem: Problem, point: str, destination: str) -> float:
     return 2.0 * worst
 
 
-def _link(nodes: list[Node], offset: int) -> list[Node]:
+def link(nodes: list[Node], offset: int) -> list[Node]:
     """Set pair indices (visit <-> its drop) for nodes that will sit at `offset` onwards."""
     out = list(nodes)
     for i, n in enumerate(nodes):
@@ -121,29 +130,14 @@ def _link(nodes: list[Node], offset: int) -> list[Node]:
     return out
 
 
-def _signature(problem: Problem, v: int) -> tuple:
-    """Vehicles with equal signatures serve exactly the same trips."""
-    x = problem.vehicles[v]
-    return (
-        x.profile.key,
-        x.capacity_kg,
-        x.capacity_l,
-        x.shift_start,
-        x.shift_end,
-        x.max_work_s,
-        x.cold_chain,
-        x.depot,
-    )
-
-
 def _solo(problem: Problem, nodes: list[Node], vehicles) -> tuple[list[int], str | None]:
     """Vehicles that could serve these nodes on a trip of their own, else the reason none can."""
     seq = list(range(len(nodes)))
-    linked = tuple(_link(nodes, 0))
+    linked = tuple(link(nodes, 0))
     ok, reasons = [], []
-    verdict: dict[tuple, str | None] = {}
+    verdict: dict[int, str | None] = {}
     for v in vehicles:
-        sig = _signature(problem, v)
+        sig = problem.vehicle_class[v]
         if sig not in verdict:
             verdict[sig] = evaluate(problem, linked, v, seq).violation
         if verdict[sig] is None:
@@ -220,7 +214,7 @@ def build_nodes(problem: Problem) -> NodeModel:
             else:
                 bins.append(([k], list(candidates[k])))
         for members, vehicles in bins:
-            part = _link(visit_nodes(problem, members, group, penalty), len(nodes))
+            part = link(visit_nodes(problem, members, group, penalty), len(nodes))
             for i, n in enumerate(part):
                 if n.unload:
                     continue

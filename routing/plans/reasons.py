@@ -11,6 +11,8 @@ The reasons (docs/plan-format.md) and what makes each true:
   every rule, counting the empty route of each idle vehicle: as a stop of its own at any
   position, with produce for a facility unloaded there just before the route returns.
 - `not placed by the search`: such a place exists; the search did not find it in its budget.
+  Never while a vehicle that could serve the order on a trip of its own stands idle (the
+  `idle` rule, `idle_carrier`): a planner would send that vehicle.
 
 Independent of the solver: stops are re-timed here with the documented timing rule.
 """
@@ -200,3 +202,16 @@ def check_reason(plan: Plan, problem: Problem, o: Order, reason: str) -> str | N
     if reason == "not placed by the search":
         return None if place else "no route has room for it (the reason is 'fleet full')"
     return f"unknown reason '{reason}'"
+
+
+def idle_carrier(plan: Plan, problem: Problem, o: Order) -> str | None:
+    """A vehicle with no route in the plan that could serve `o` on a trip of its own, if any."""
+    used = {r.vehicle for r in plan.routes}
+    visit, unload = _order_calls(problem, o)
+    trip = [visit] + ([unload] if unload else [])
+    for v in _compatible(problem, o):
+        if problem.vehicles[v].id in used or not _reaches(problem, v, o):
+            continue
+        if _breaks(problem, v, trip) is None:
+            return problem.vehicles[v].id
+    return None

@@ -22,7 +22,7 @@ from ..model.problem import UNREACHABLE, Problem
 from ..model.records import Order
 from ..units import format_hhmmss
 from .document import UNSERVED_REASONS, Plan, Route
-from .reasons import check_reason
+from .reasons import check_reason, idle_carrier
 
 TIME_TOLERANCE_S = 1
 LOAD_TOLERANCE = 0.001  # kg or litres, for rounding in plan.json
@@ -45,6 +45,8 @@ RULES = {
     "compatibility": "cold-chain orders ride on refrigerated vehicles",
     "cost": "distance and cost are the recomputed ones",
     "reason": "each unserved order's reason is true (see the reasons table)",
+    "idle": "no order is left 'not placed by the search' while a vehicle that could serve it on "
+    "a trip of its own stands idle",
     "summary": "the summary block adds up the plan's routes and unserved orders",
 }
 
@@ -482,6 +484,25 @@ def rule_reasons(plan: Plan, problem: Problem) -> list[Violation]:
     return out
 
 
+def rule_idle(plan: Plan, problem: Problem) -> list[Violation]:
+    orders = {o.id: o for o in problem.orders}
+    out = []
+    for u in plan.unserved:
+        if u.reason != "not placed by the search" or u.order not in orders:
+            continue
+        if (v := idle_carrier(plan, problem, orders[u.order])) is not None:
+            out.append(
+                Violation(
+                    "idle",
+                    f"order '{u.order}' is left out ('{u.reason}') while {v} stands idle and "
+                    "could serve it on a trip of its own",
+                    vehicle=v,
+                    order=u.order,
+                )
+            )
+    return out
+
+
 def recomputed_summary(plan: Plan, problem: Problem) -> dict:
     """The summary block as the routes really are (re-driven by `trace`; a route that cannot be
     driven keeps its stated figures), with the same rounding as the plan's own."""
@@ -535,6 +556,7 @@ def validate(plan: Plan, problem: Problem) -> list[Violation]:
                 out += rule(x)
     out += rule_conservation(plan, problem)
     out += rule_reasons(plan, problem)
+    out += rule_idle(plan, problem)
     out += rule_summary(plan, problem)
     return out
 

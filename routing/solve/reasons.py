@@ -12,7 +12,7 @@ budget and the reason says so; otherwise the fleet is full. The validator checks
 from __future__ import annotations
 
 from ..model.nodes import NodeModel
-from ..model.schedule import evaluate
+from ..model.schedule import evaluate, insertions
 from ..model.visits import visit_nodes
 
 
@@ -23,16 +23,12 @@ def _fits(nm: NodeModel, routes: tuple[tuple[int, ...], ...], order: int) -> boo
     base = len(nm.nodes)
     nodes = (*nm.nodes, *part)
     visit, drop = base, (base + 1 if len(part) > 1 else None)
-    grams = p.grams(o) if o.kind == "delivery" else 0
-    for v in range(len(p.vehicles)):
+    tail = [drop] if drop is not None else []
+    for v in sorted(range(len(p.vehicles)), key=lambda v: len(routes[v])):  # idle ones first
         if not p.compatible(v, o):
             continue
         seq = list(routes[v])
-        start_g = sum(nodes[k].delivery_g for k in seq)
-        if start_g + grams > p.capacity_g(v):
-            continue  # a delivery that does not fit on board at the start fits nowhere here
-        tail = [drop] if drop is not None else []
-        for i in range(len(seq) + 1):
+        for _, i in insertions(p, nodes, v, seq, visit):
             if evaluate(p, nodes, v, [*seq[:i], visit, *seq[i:], *tail]).feasible:
                 return True
     return False

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..model.nodes import Node, NodeModel
-from ..model.schedule import evaluate
-from ..model.visits import visit_nodes
+from ..model.schedule import evaluate, insertions
+from ..model.visits import link, visit_nodes
 
 Routes = tuple[tuple[int, ...], ...]
 
@@ -23,14 +23,21 @@ def _cheapest_place(
     nm: NodeModel, nodes: list[Node], routes: list[list[int]], k: int, vehicles
 ) -> tuple[int, int, float] | None:
     """(vehicle, position, added cost) of the cheapest feasible place for node k."""
+    p = nm.problem
+    candidates = sorted(
+        (bound, v, i) for v in vehicles for bound, i in insertions(p, nodes, v, routes[v], k)
+    )
     best = None
-    for v in vehicles:
+    before: dict[int, float] = {}
+    for bound, v, i in candidates:
+        if best is not None and bound >= best[2]:
+            break
         seq = routes[v]
-        before = evaluate(nm.problem, nodes, v, seq).cost if seq else 0.0
-        for i in range(len(seq) + 1):
-            ev = evaluate(nm.problem, nodes, v, [*seq[:i], k, *seq[i:]])
-            if ev.feasible and (best is None or ev.cost - before < best[2]):
-                best = (v, i, ev.cost - before)
+        if v not in before:
+            before[v] = evaluate(p, nodes, v, seq).cost if seq else 0.0
+        ev = evaluate(p, nodes, v, [*seq[:i], k, *seq[i:]])
+        if ev.feasible and (best is None or ev.cost - before[v] < best[2]):
+            best = (v, i, ev.cost - before[v])
     return best
 
 
@@ -117,4 +124,57 @@ def place_leftovers(nm: NodeModel, routes: Routes) -> tuple[NodeModel, Routes]:
             nodes[k] = (
                 replace(visit_nodes(p, todo, n.group)[0], allowed=n.allowed) if todo else _empty(n)
             )
+    return replace(nm, nodes=tuple(nodes)), tuple(tuple(seq) for seq in out)
+
+
+def place_on_idle(nm: NodeModel, routes: Routes, orders: list[int]) -> tuple[NodeModel, Routes]:
+    """The node model and routes with each of `orders` (most urgent first) served by a vehicle
+    that stood idle, where one can serve it alone: no order is left out while such a vehicle
+    stays in the yard. An order joins a route started here where it fits (produce for a
+    facility aside, which keeps its own trip), else starts a trip on the idle vehicle that
+    serves it most cheaply."""
+    p = nm.problem
+    nodes = list(nm.nodes)
+    out = [list(seq) for seq in routes]
+    started: list[int] = []  # vehicles that were idle and now serve something
+    placed: set[int] = set()
+    group = 1 + max((n.group for n in nodes), default=-1)
+    for o in sorted(orders, key=lambda o: (-p.orders[o].priority, p.orders[o].id)):
+        base = len(nodes)
+        part = link(visit_nodes(p, [o], group), base)
+        trip = list(range(base, base + len(part)))
+        able = [v for v in range(len(p.vehicles)) if p.compatible(v, p.orders[o])]
+        nodes += [replace(n, allowed=tuple(able)) for n in part]
+        joined = None
+        if len(part) == 1:
+            joined = _cheapest_place(nm, nodes, out, base, [v for v in started if v in able])
+        if joined is not None:
+            v, i, _ = joined
+            out[v].insert(i, base)
+            placed.add(o)
+            group += 1
+            continue
+        costs = [
+            (ev.cost, v)
+            for v in able
+            if not out[v] and (ev := evaluate(p, nodes, v, trip)).feasible
+        ]
+        if not costs:
+            del nodes[base:]
+            continue
+        _, v = min(costs)
+        out[v] = trip
+        started.append(v)
+        placed.add(o)
+        group += 1
+    served = {k for seq in out for k in seq}
+    for k, n in enumerate(nm.nodes):  # the nodes the orders came from keep only the others
+        if k in served or n.unload or not placed.intersection(n.orders):
+            continue
+        rest = [o for o in n.orders if o not in placed]
+        nodes[k] = (
+            replace(visit_nodes(p, rest, n.group)[0], pair=n.pair, allowed=n.allowed)
+            if rest
+            else _empty(n)
+        )
     return replace(nm, nodes=tuple(nodes)), tuple(tuple(seq) for seq in out)

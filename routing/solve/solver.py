@@ -3,6 +3,7 @@ reason for every order left out. Nothing here reads or writes files."""
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, replace
 
@@ -13,9 +14,13 @@ from ..model.problem import GRAMS_PER_KG, ML_PER_L, Problem
 from ..model.schedule import evaluate
 from ..model.visits import build_nodes
 from ..plans.document import Route, Stop, Unserved
+from .construction import fill_idle
 from .engines import portfolio
 from .reasons import dropped_reasons
-from .repair import place_leftovers
+from .repair import place_leftovers, place_on_idle
+
+FINISH_SHARE = 0.05  # of the time limit, kept for the steps after the search
+SEARCH_SHARE_WANTED = 0.5  # a limit of which the steps around the search take more is too short
 
 
 def _kg(grams: int) -> float:
@@ -77,7 +82,14 @@ class Solved:
 
 
 def solve_problem(problem: Problem, params: SolveParams | None = None) -> Solved:
-    """Search, then turn the node sequences into timed, loaded routes with unserved reasons."""
+    """Search, then turn the node sequences into timed, loaded routes with unserved reasons,
+    within `params.time_limit` seconds of wall time for all of it.
+
+    The search gets what the limit leaves after the node model, less a share kept for the
+    steps after it: idle vehicles take the visits the search left out (`fill_idle`), orders
+    of visits still out get a place one by one (`place_leftovers`), and any order an idle
+    vehicle could still serve alone is put on it (`place_on_idle`), so no order is left "not
+    placed by the search" beside an idle vehicle that could carry it."""
     params = params or SolveParams()
     t0 = time.perf_counter()
     nm = build_nodes(problem)
@@ -85,11 +97,30 @@ def solve_problem(problem: Problem, params: SolveParams | None = None) -> Solved
         f"model: {len(problem.orders)} orders in {len(nm.nodes)} stops to place, "
         f"{len(nm.unservable)} orders no vehicle can serve"
     )
-    left = max(0.1, params.time_limit - (time.perf_counter() - t0))
-    result = portfolio.solve(nm, replace(params, time_limit=left))
-    nm, routes = place_leftovers(nm, result.routes)
-    reasons = dict(nm.unservable) | dropped_reasons(nm, routes)
+    timings = {"model_s": time.perf_counter() - t0}
+    reserve = FINISH_SHARE * params.time_limit
+    left = params.time_limit - reserve - (time.perf_counter() - t0)
+    t = time.perf_counter()
+    result = portfolio.solve(nm, replace(params, time_limit=max(left, 0.01)))
+    timings["search_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    routes = fill_idle(nm, result.routes)
+    nm, routes = place_leftovers(nm, routes)
+    reasons = dropped_reasons(nm, routes)
+    idle_fits = [o for o, why in reasons.items() if why == "not placed by the search"]
+    if idle_fits and any(not seq for seq in routes):
+        nm, routes = place_on_idle(nm, routes, idle_fits)
+        reasons = dropped_reasons(nm, routes)
+    reasons = dict(nm.unservable) | reasons
     unserved = tuple(
         Unserved(order=problem.orders[k].id, reason=reasons[k]) for k in sorted(reasons)
     )
-    return Solved(build_routes(nm, routes), unserved, result.engine, result.stats)
+    built = build_routes(nm, routes)
+    timings["finish_s"] = time.perf_counter() - t
+    stats = {**result.stats, "solve_timings": {k: round(v, 3) for k, v in timings.items()}}
+    fixed = timings["model_s"] + timings["finish_s"] + result.stats.get("construction_s", 0.0)
+    if fixed > SEARCH_SHARE_WANTED * params.time_limit:
+        # the steps around the search took most of the limit: say what limit would leave the
+        # search its share
+        stats["limit_too_short"] = math.ceil(fixed / SEARCH_SHARE_WANTED)
+    return Solved(built, unserved, result.engine, stats)

@@ -190,17 +190,31 @@ def _order(rng: np.random.Generator, seed: int, n: int) -> np.ndarray:
     return rng.permutation(n) if seed else np.arange(n)
 
 
-def _watch(model: _Model, t0: float, on_improve) -> list[float]:
-    best = [float("inf")]
+def _watch(model: _Model, nodes: tuple[Node, ...], t0: float, on_improve) -> list[float]:
+    """Keeps the best objective seen; reports each better one, at most once a second, as the
+    routes' cost in yuan (the objective less the penalties of the nodes left out) and the
+    number of orders left out."""
+    best, last = [float("inf")], [-1.0]
+    r = model.routing
+    visits = [
+        (model.index[i], int(round(nodes[k].penalty * MICRO)), len(nodes[k].orders))
+        for i, k in enumerate(model.perm, start=1)
+        if not nodes[k].unload
+    ]
 
     def cb():
-        cost = model.routing.CostVar().Value() / MICRO
-        if cost < best[0]:
-            best[0] = cost
-            if on_improve:
-                on_improve(time.perf_counter() - t0, cost)
+        objective = r.CostVar().Value()
+        if objective >= best[0]:
+            return
+        best[0] = objective
+        now = time.perf_counter() - t0
+        if on_improve and now - last[0] >= 1.0:
+            last[0] = now
+            out = [(pen, n) for idx, pen, n in visits if r.NextVar(idx).Value() == idx]
+            penalties = sum(pen for pen, _ in out)
+            on_improve(now, (objective - penalties) / MICRO, sum(n for _, n in out))
 
-    model.routing.AddAtSolutionCallback(cb)
+    r.AddAtSolutionCallback(cb)
     return best
 
 
@@ -215,16 +229,14 @@ def first_routes(
     When OR-Tools returns nothing in that time (a large day, a tiny limit), the greedy
     construction (`routing.solve.construction`) stands in. Returns node sequences of `nm` and
     which construction made them."""
-    t0 = time.perf_counter()
     merged, expansion = merged_view(nm)
     rng = np.random.default_rng(seed)
     first = _Model(nm.problem, merged, exact=False, perm=_order(rng, seed, len(merged)))
     sol = first.routing.SolveWithParameters(
         _params(time_limit, first=True, iterations=None, tuning=tuning)
     )
-    if sol is None:
-        remaining = max(0.0, time_limit - (time.perf_counter() - t0))
-        return greedy_routes(nm, time.perf_counter() + max(remaining, 0.5)), "greedy"
+    if sol is None:  # the greedy construction always completes, in well under a second
+        return greedy_routes(nm), "greedy"
     routes = tuple(sum((expansion[k] for k in seq), ()) for seq in first.routes(sol))
     return routes, "ortools"
 
@@ -258,7 +270,7 @@ def solve(
     if stats["exact_load_model"]:
         # Parts of visits the merged model left out are cheap to place on the stricter model.
         split = _Model(p, nm.nodes, exact=False, perm=_order(rng, seed, len(nm.nodes)))
-        _watch(split, t0, params.on_improve)
+        _watch(split, nm.nodes, t0, params.on_improve)
         share = max(0.001, min(limit * FIRST_SOLUTION_SHARE, limit - (time.perf_counter() - t0)))
         sp = _params(share, first=False, iterations=iterations, tuning=tuning)
         sp.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
@@ -271,7 +283,7 @@ def solve(
     main = _Model(
         p, nm.nodes, exact=stats["exact_load_model"], perm=_order(rng, seed, len(nm.nodes))
     )
-    best = _watch(main, t0, params.on_improve)
+    best = _watch(main, nm.nodes, t0, params.on_improve)
     remaining = max(0.001, limit - (time.perf_counter() - t0))
     mp = _params(remaining, first=False, iterations=iterations, tuning=tuning)
     assignment = main.read(start_routes, mp)
@@ -280,6 +292,6 @@ def solve(
         return EngineResult("ortools", tuple(start_routes), stats)
     sol = main.routing.SolveFromAssignmentWithParameters(assignment, mp) or assignment
     stats["objective"] = sol.ObjectiveValue() / MICRO
-    stats["best_seen"] = best[0]
+    stats["best_seen"] = best[0] / MICRO
     stats["seconds"] = round(time.perf_counter() - t0, 3)
     return EngineResult("ortools", main.routes(sol), stats)

@@ -25,9 +25,10 @@ from ...errors import EngineError
 from ...model.nodes import NodeModel
 from ...model.params import SolveParams, silent
 from ...model.schedule import evaluate
+from ..construction import greedy_routes
 from . import EngineResult, ortools_engine, pyvrp_engine
 
-WARM_START_SHARE = 0.05  # of the time limit, at most 2 s, for the shared first solution
+MIN_SEARCH_S = 0.2  # with less time left after the construction, no search is started
 _SHARED: dict = {}  # the node model, inherited by forked workers
 _PR_SET_PDEATHSIG = 1  # prctl option (Linux)
 
@@ -48,7 +49,7 @@ def objective(nm: NodeModel, result: EngineResult) -> float:
 def _run(engine: str, nm: NodeModel, params: SolveParams, initial=None) -> EngineResult:
     if engine == "pyvrp":
         return pyvrp_engine.solve(nm, params, initial)
-    return ortools_engine.solve(nm, params)
+    return ortools_engine.solve(nm, params, initial=initial)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -71,8 +72,8 @@ def _worker(job: tuple[str, SolveParams]) -> EngineResult:
     engine, params = job
     updates = _SHARED["updates"]
 
-    def report(elapsed: float, cost: float) -> None:
-        updates.put(cost)
+    def report(elapsed: float, cost: float, unserved: int) -> None:
+        updates.put((unserved, cost))
 
     return _run(engine, _SHARED["nm"], replace(params, on_improve=report), _SHARED.get("initial"))
 
@@ -98,36 +99,42 @@ def _in_parallel(
     try:
         with ctx.Pool(len(jobs), initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
             pending = [pool.apply_async(_worker, (job,)) for job in jobs]
-            best = float("inf")
+            best = (float("inf"), float("inf"))
             while not all(p.ready() for p in pending):
                 try:
-                    cost = updates.get(timeout=0.2)
+                    found = updates.get(timeout=0.2)
                 except queue.Empty:
                     continue
-                if cost < best and on_improve:
-                    best = cost
-                    on_improve(time.perf_counter() - t0, cost)
+                if found < best and on_improve:
+                    best = found
+                    on_improve(time.perf_counter() - t0, found[1], found[0])
             return [p.get() for p in pending]
     finally:
         _SHARED.clear()
 
 
 def solve(nm: NodeModel, params: SolveParams) -> EngineResult:
-    """The day's routes by `params.engine`: one engine, or the portfolio (`auto`)."""
+    """The day's routes by `params.engine`, within `params.time_limit` seconds of wall time:
+    one engine, or the portfolio (`auto`). PyVRP and the portfolio search from the greedy
+    construction, which always completes; when the time left after it is too short to search,
+    the construction is the result (engine "construction")."""
     engine = params.engine
     if engine == "pyvrp" and (why := pyvrp_engine.supports(nm)):
         raise EngineError(f"PyVRP cannot model this day ({why}); use --engine ortools or auto")
     t0 = time.perf_counter()
-    if engine != "auto":
-        return _run(engine, nm, params)
+    if engine == "ortools":
+        return ortools_engine.solve(nm, params)
+    initial = greedy_routes(nm)
+    built = {"construction": "greedy", "construction_s": round(time.perf_counter() - t0, 3)}
+    params.progress(f"first solution: greedy construction in {built['construction_s']:.1f} s")
+    left = params.time_limit - (time.perf_counter() - t0)
+    if not nm.nodes or left < MIN_SEARCH_S:
+        return EngineResult("construction", initial, {**built, "search": "skipped"})
+    if engine == "pyvrp":
+        result = pyvrp_engine.solve(nm, replace(params, time_limit=left), initial)
+        return EngineResult(result.engine, result.routes, {**built, **result.stats})
     workers = params.workers or os.cpu_count() or 1
     jobs = plan_jobs(nm, params.seed, workers)
-    initial = None
-    if any(e == "pyvrp" for e, _ in jobs) and nm.nodes:
-        # PyVRP starts from OR-Tools' first solution, which never fails: PyVRP alone can end
-        # a short search with no feasible solution at all (seen on small random days).
-        initial = _warm_start(nm, params)
-    left = _left(params, t0)
     if len(jobs) == 1:
         e, s = jobs[0]
         results = [_run(e, nm, replace(params, seed=s, time_limit=left), initial)]
@@ -139,6 +146,7 @@ def solve(nm: NodeModel, params: SolveParams) -> EngineResult:
     _, winner = min(scored)
     chosen = results[winner]
     stats = {
+        **built,
         **chosen.stats,
         "engine": "auto",
         "winner": winner,
@@ -148,15 +156,3 @@ def solve(nm: NodeModel, params: SolveParams) -> EngineResult:
         ],
     }
     return EngineResult(chosen.engine, chosen.routes, stats)
-
-
-def _warm_start(nm: NodeModel, params: SolveParams):
-    routes, how = ortools_engine.first_routes(
-        nm, min(2.0, WARM_START_SHARE * params.time_limit), params.seed
-    )
-    params.progress(f"first solution: {how} construction")
-    return routes
-
-
-def _left(params: SolveParams, t0: float) -> float:
-    return max(0.1, params.time_limit - (time.perf_counter() - t0))

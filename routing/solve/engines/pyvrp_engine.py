@@ -30,17 +30,25 @@ MICRO = 1_000_000
 
 
 class _Progress(pyvrp.IteratedLocalSearchCallbacks):
-    """Reports the cost of each new best feasible solution, at most once a second."""
+    """Reports each new best feasible solution, at most once a second: what its routes cost
+    in yuan and how many orders it leaves out (the prizes it forgoes are not a cost)."""
 
-    def __init__(self, report: Callable[[float, float], None], t0: float):
+    def __init__(
+        self, report: Callable[[float, float, int], None], t0: float, m: _Mapping, nm: NodeModel
+    ):
         self.report, self.t0, self.last = report, t0, -1.0
+        self.m, self.nm = m, nm
+        self.orders = sum(len(n.orders) for n in nm.nodes if not n.unload)
 
     def on_best(self, best: pyvrp.Solution) -> None:
         now = time.perf_counter() - self.t0
         if best.is_feasible() and now - self.last >= 1.0:
             self.last = now
-            zero = pyvrp.CostEvaluator([0] * len(best.excess_load()), 0, 0)
-            self.report(now, zero.cost(best) / MICRO)
+            cost = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost()
+            routes = _routes(self.m, best, len(self.nm.problem.vehicles))
+            served = sum(len(self.nm.nodes[k].orders) for seq in routes for k in seq)
+            drops = sum(len(self.nm.nodes[k].unload) for seq in routes for k in seq)
+            self.report(now, cost / MICRO, self.orders - (served - drops))
 
 
 # PyVRP's operators that take an optional node out of a route, alone or for another. Our
@@ -287,7 +295,9 @@ def solve(
         collect_stats=False,
         display=False,
         params=_params(
-            m.data, _Progress(params.on_improve, t0) if params.on_improve else None, skip_operators
+            m.data,
+            _Progress(params.on_improve, t0, m, nm) if params.on_improve else None,
+            skip_operators,
         ),
         initial_solution=init,
     )
