@@ -19,7 +19,11 @@ from .engines import portfolio
 from .reasons import dropped_reasons
 from .repair import place_leftovers, place_on_idle
 
-FINISH_SHARE = 0.05  # of the time limit, kept for the steps after the search
+# Kept for the steps after the search: 5 % of the limit, or less on small days (measured: 0.05 s
+# on Lixian's harvest day with nothing left out, under 4 s with 544 of its 1,569 stops out).
+FINISH_SHARE = 0.05
+FINISH_BASE_S = 0.05
+FINISH_PER_NODE_S = 0.0005
 SEARCH_SHARE_WANTED = 0.5  # a limit of which the steps around the search take more is too short
 
 
@@ -98,7 +102,9 @@ def solve_problem(problem: Problem, params: SolveParams | None = None) -> Solved
         f"{len(nm.unservable)} orders no vehicle can serve"
     )
     timings = {"model_s": time.perf_counter() - t0}
-    reserve = FINISH_SHARE * params.time_limit
+    reserve = min(
+        FINISH_SHARE * params.time_limit, FINISH_BASE_S + FINISH_PER_NODE_S * len(nm.nodes)
+    )
     left = params.time_limit - reserve - (time.perf_counter() - t0)
     t = time.perf_counter()
     result = portfolio.solve(nm, replace(params, time_limit=max(left, 0.01)))
