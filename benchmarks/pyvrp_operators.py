@@ -18,8 +18,9 @@ import statistics
 from routing.model.params import SolveParams
 from routing.model.visits import build_nodes
 from routing.pipeline import load_day
-from routing.solve.engines import ortools_engine, pyvrp_engine
-from routing.solve.engines.portfolio import WARM_START_SHARE, objective
+from routing.solve.engines import pyvrp_engine
+from routing.solve.engines.portfolio import first_solution
+from routing.solve.engines.workers import objective
 
 SETTINGS = {
     "pyvrp-default-operators": frozenset(),
@@ -31,8 +32,8 @@ _MODELS: dict = {}
 def run(job: tuple[str, str, int, float]) -> tuple[str, str, int, float, int]:
     date, setting, seed, seconds = job
     nm = _MODELS[date]
-    first, _ = ortools_engine.first_routes(nm, min(2.0, WARM_START_SHARE * seconds), seed)
     params = SolveParams(time_limit=seconds, seed=seed)
+    first, _ = first_solution(nm, params)
     result = pyvrp_engine.solve(nm, params, initial=first, skip_operators=SETTINGS[setting])
     return date, setting, seed, objective(nm, result), result.stats["iterations"]
 

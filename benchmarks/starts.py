@@ -20,7 +20,7 @@ from routing.model.visits import build_nodes
 from routing.pipeline import load_day
 from routing.solve.construction import greedy_routes
 from routing.solve.engines import EngineResult, ortools_engine, pyvrp_engine
-from routing.solve.engines.portfolio import objective
+from routing.solve.engines.workers import objective
 
 OR_TOOLS_SHARE = 0.05  # of the limit, at most 2 s: what the portfolio gave it until 2026-12-02
 

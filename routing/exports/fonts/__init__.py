@@ -94,6 +94,7 @@ def load_face(path: Path) -> Face | None:
     face); None if the file cannot be read as a font."""
     from fontTools.ttLib import TTCollection, TTFont, TTLibError
 
+    faces = []
     try:
         if path.suffix.lower() in (".ttc", ".otc"):
             faces = TTCollection(str(path), lazy=True).fonts
@@ -104,6 +105,9 @@ def load_face(path: Path) -> Face | None:
         cmap = frozenset(faces[index].getBestCmap() or ())
     except (OSError, TTLibError, KeyError, AssertionError, ValueError):
         return None
+    finally:  # lazy faces keep their file open until closed
+        for f in faces:
+            f.close()
     return Face(path, index, names[index], cmap)
 
 
@@ -141,10 +145,15 @@ class FontChain:
 def subset_bytes(face: Face, chars: Iterable[str], flavor: str | None = None) -> bytes:
     """A font with only `chars` of `face`, with TrueType outlines (converted from CFF where the
     source has them: PDF writers and old browsers want glyf); `flavor` "woff" for a page."""
-    from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(face.path), fontNumber=face.index)  # glyphs decoded on demand
+    with TTFont(str(face.path), fontNumber=face.index) as font:  # glyphs decoded on demand
+        return _subset(font, face, chars, flavor)
+
+
+def _subset(font, face: Face, chars: Iterable[str], flavor: str | None) -> bytes:
+    from fontTools import subset
+
     options = subset.Options()
     options.layout_features = []
     options.hinting = False

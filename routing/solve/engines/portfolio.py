@@ -11,63 +11,32 @@ plan every time.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import multiprocessing as mp
 import os
 import queue
-import signal
-import threading
 import time
 from dataclasses import replace
 
 from ...errors import EngineError
 from ...model.nodes import NodeModel
 from ...model.params import SolveParams, silent
-from ...model.schedule import evaluate
 from ..construction import greedy_routes
-from . import EngineResult, ortools_engine, pyvrp_engine
+from . import EngineResult, decompose, ortools_engine, pyvrp_engine
+from .workers import forked_pool, objective
 
 MIN_SEARCH_S = 0.2  # with less time left after the construction, no search is started
 ORTOOLS_START_SHARE = 0.05  # of the limit, at most 2 s, for OR-Tools' first solution
 ORTOOLS_START_MAX_NODES = 1000  # beyond this it is cut off with visits left out (Lixian)
+# From this many stops `auto` improves the day group by group (`decompose`) instead of running
+# PyVRP on the whole day, which stalls there (measured on Lixian's harvest day, 1,569 stops).
+DECOMPOSE_MIN_NODES = 1000
 _SHARED: dict = {}  # the node model, inherited by forked workers
-_PR_SET_PDEATHSIG = 1  # prctl option (Linux)
-
-
-def objective(nm: NodeModel, result: EngineResult) -> float:
-    """Cost in yuan plus the penalties of the nodes left out: what every engine minimises."""
-    served = {k for seq in result.routes for k in seq}
-    cost = 0.0
-    for v, seq in enumerate(result.routes):
-        if seq:
-            ev = evaluate(nm.problem, nm.nodes, v, seq)
-            if not ev.feasible:
-                return float("inf")
-            cost += ev.cost
-    return cost + sum(n.penalty for k, n in enumerate(nm.nodes) if k not in served)
 
 
 def _run(engine: str, nm: NodeModel, params: SolveParams, initial=None) -> EngineResult:
     if engine == "pyvrp":
         return pyvrp_engine.solve(nm, params, initial)
     return ortools_engine.solve(nm, params, initial=initial)
-
-
-def _die_with_parent(parent: int) -> None:
-    """In a worker: end when the planning process ends, even by kill -9 (Linux delivers
-    SIGKILL on the parent's death; elsewhere a watchdog thread notices within a second)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the line above
-        os._exit(1)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
 
 
 def _worker(job: tuple[str, SolveParams]) -> EngineResult:
@@ -94,12 +63,11 @@ def _in_parallel(
 ) -> list[EngineResult]:
     """Each job in a forked worker process that dies with this one; the best cost seen by any
     worker is reported as it improves."""
-    ctx = mp.get_context("fork")
     _SHARED["nm"] = nm
     _SHARED["initial"] = initial
-    _SHARED["updates"] = updates = ctx.Queue()
+    _SHARED["updates"] = updates = mp.get_context("fork").Queue()
     try:
-        with ctx.Pool(len(jobs), initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+        with forked_pool(len(jobs)) as pool:
             pending = [pool.apply_async(_worker, (job,)) for job in jobs]
             best = (float("inf"), float("inf"))
             while not all(p.ready() for p in pending):
@@ -126,7 +94,7 @@ def solve(nm: NodeModel, params: SolveParams) -> EngineResult:
     t0 = time.perf_counter()
     if engine == "ortools":
         return ortools_engine.solve(nm, params)
-    initial, how = _first_solution(nm, params)
+    initial, how = first_solution(nm, params)
     built = {"construction": how, "construction_s": round(time.perf_counter() - t0, 3)}
     params.progress(f"first solution: {how} construction in {built['construction_s']:.1f} s")
     left = params.time_limit - (time.perf_counter() - t0)
@@ -136,6 +104,9 @@ def solve(nm: NodeModel, params: SolveParams) -> EngineResult:
         result = pyvrp_engine.solve(nm, replace(params, time_limit=left), initial)
         return EngineResult(result.engine, result.routes, {**built, **result.stats})
     workers = params.workers or os.cpu_count() or 1
+    if len(nm.nodes) >= DECOMPOSE_MIN_NODES and pyvrp_engine.supports(nm) is None:
+        result = decompose.improve(nm, initial, replace(params, time_limit=left), workers)
+        return EngineResult(result.engine, result.routes, {**built, **result.stats})
     jobs = plan_jobs(nm, params.seed, workers)
     if len(jobs) == 1:
         e, s = jobs[0]
@@ -160,7 +131,7 @@ def solve(nm: NodeModel, params: SolveParams) -> EngineResult:
     return EngineResult(chosen.engine, chosen.routes, stats)
 
 
-def _first_solution(nm: NodeModel, params: SolveParams) -> tuple[tuple[tuple[int, ...], ...], str]:
+def first_solution(nm: NodeModel, params: SolveParams) -> tuple[tuple[tuple[int, ...], ...], str]:
     """The better (lower objective) of the greedy construction and, on days of up to
     `ORTOOLS_START_MAX_NODES` stops, OR-Tools' parallel cheapest insertion within
     `ORTOOLS_START_SHARE` of the limit (at most 2 s). Measured (docs/benchmarks.md): the
