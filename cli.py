@@ -160,7 +160,8 @@ def main(debug):
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Output folder, replaced as a whole (default: plans/<county>/<date>/).",
+    help="Output folder; its plan files are replaced together, other files kept "
+    "(default: plans/<county>/<date>/).",
 )
 @click.option("--no-maps", is_flag=True, help="Skip the drivers' map.html and sheets.pdf.")
 @click.option("--quiet", is_flag=True, help="No progress or summary; errors only.")
@@ -195,7 +196,7 @@ def plan_cmd(
 
     say = _say(quiet or as_json)
     if out is not None:
-        check_out_dir(out)  # before any work: a folder the outputs may not replace
+        check_out_dir(out)  # before any work: an --out that is a file
     t = time.perf_counter()
     say(f"loading {county} for {date} ...")
     day = load_day(county, date, data_dir, None, orders_file, say)

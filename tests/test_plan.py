@@ -175,3 +175,21 @@ def test_orders_generate_writes_the_demo_day(wugong_copy):
     assert lines[0].startswith("order_id,date,courier,point_id,kind,")
     assert result.stdout.startswith(f"{path}: {len(lines) - 1} orders")
     assert sum(",pickup," in line for line in lines) > 100  # harvest season
+
+
+def test_plan_into_a_folder_with_other_files_keeps_them(wugong_copy, tmp_path):
+    """`--out` may hold the user's own files: they stay, and a later plan without maps leaves
+    no stale map or sheets from the earlier one."""
+    out = tmp_path / "today"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    args = ["plan", "--date", "2026-11-29", "--time-limit", "600", "--iterations", "5"]
+    args += ["--quiet", "--data-dir", str(wugong_copy.parent), "--out", str(out)]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert {p.name for p in out.iterdir()} >= {"notes.txt", "plan.json", "map.html", "sheets.pdf"}
+    second = CliRunner().invoke(main, [*args, "--no-maps"])
+    assert second.exit_code == 0, second.output
+    names = {p.name for p in out.iterdir()}
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert "plan.json" in names and not names & {"map.html", "sheets.pdf"}

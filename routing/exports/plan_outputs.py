@@ -35,19 +35,10 @@ PLAN_FILES = ("plan.json", "routes.csv", "orders.csv", "map.html", "sheets.pdf")
 
 
 def check_out_dir(out_dir: Path) -> None:
-    """Refuse to replace a folder that is not a plan folder (the outputs replace the folder as
-    a whole): it must be new, empty, or hold a plan.json."""
+    """Refuse an `--out` that is a file, before any work."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(Fault(str(out_dir), "--out must be a folder, and this is a file"))
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "plan.json").exists():
-        raise InputError(
-            Fault(
-                str(out_dir),
-                "--out names a folder that holds other files and no plan.json; the plan's "
-                "outputs replace their folder as a whole, so choose a new or empty folder",
-            )
-        )
 
 
 def drivers_files(
@@ -115,7 +106,11 @@ def write_plan(
             plan, cat, day.roads, road_node, title_of(plan, day.county.meta)
         )
         progress(f"map and sheets: {time.perf_counter() - t:.1f} s")
-    with replacing_dir(out_dir) as stage:
+    # The folder is swapped as a whole, starting from a hard-link copy of it: the user's own
+    # files stay, and a previous plan's outputs are all replaced or removed together.
+    with replacing_dir(out_dir, start_from=out_dir) as stage:
+        for name in PLAN_FILES:
+            (stage / name).unlink(missing_ok=True)
         for name, data in files.items():
             write_atomic(stage / name, data)
     return plan
