@@ -201,13 +201,7 @@ def test_a_field_beyond_the_csv_limit_is_a_fault_not_an_exception(tmp_path):
 def test_broken_benchmark_file(fixture, row, field, message):
     with pytest.raises(InputError) as err:
         to_problem(read_instance(BROKEN / fixture))
-    fault = err.value.faults[0]
-    assert (fault.file, fault.row, fault.field, fault.message) == (
-        str(BROKEN / fixture),
-        row,
-        field,
-        message,
-    )
+    _names(err.value.faults[0], fixture, row, field, message)
 
 
 @pytest.mark.parametrize(
@@ -256,12 +250,7 @@ def test_broken_courier_route_file(courier_day, fixture, row, field, message):
     with pytest.raises(InputError) as err:
         read_route_csv(BROKEN / fixture, courier_day)
     (fault,) = err.value.faults
-    assert (fault.file, fault.row, fault.field, fault.message) == (
-        str(BROKEN / fixture),
-        row,
-        field,
-        message,
-    )
+    _names(fault, fixture, row, field, message)
 
 
 @pytest.mark.parametrize(
@@ -401,3 +390,13 @@ def test_unknown_county_names_the_built_ones(tmp_path, wugong_copy):
     assert result.exit_code == 3
     assert "no dataset for county 'atlantis'" in result.stderr
     assert "known counties: wugong" in result.stderr
+
+
+def _names(fault, fixture: str, row, field, message: str) -> None:
+    """The fault names the broken file, its row and field, with exactly this message."""
+    assert (fault.file, fault.row, fault.field, fault.message) == (
+        str(BROKEN / fixture),
+        row,
+        field,
+        message,
+    )

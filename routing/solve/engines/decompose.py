@@ -82,14 +82,15 @@ def _groups(nm: NodeModel, routes: Routes, shift: int) -> list[Group]:
         ys = [p.points[nm.nodes[k].point].lat for k in ks]
         return math.atan2(sum(ys) / len(ys) - hub.lat, sum(xs) / len(xs) - hub.lon)
 
-    order = sorted(used, key=lambda v: (angle(routes[v]), v))
+    angles = {v: angle(routes[v]) for v in used}
+    order = sorted(used, key=lambda v: (angles[v], v))
     if order:
         shift %= len(order)
         order = order[shift:] + order[:shift]
     chunks = [order[i : i + GROUP_ROUTES] for i in range(0, len(order), GROUP_ROUTES)]
     if not chunks:
         return []
-    centres = [sum(angle(routes[v]) for v in c) / len(c) for c in chunks]
+    centres = [sum(angles[v] for v in c) / len(c) for c in chunks]
     served = {k for seq in routes for k in seq}
     extra: list[list[int]] = [[] for _ in chunks]
     for k, n in enumerate(nm.nodes):
