@@ -217,6 +217,8 @@ def plan_cmd(
             f"solve stage took {took:.1f} s, most of it before and after the search; the plan "
             f"is valid, but to search it needs --time-limit {needed} or more"
         )
+    for why in plan.stats.get("overfull", ()):
+        warnings.append(f"over-full day: {why}; those that fit nowhere are unserved, 'fleet full'")
     for w in warnings:
         if not quiet:
             click.echo(f"warning: {w}", err=True)

@@ -24,6 +24,7 @@ from routing.bench.readers import Instance, read_instance
 from routing.bench.runner import gap, instance_files, read_bks, solve_instance
 from routing.model.params import SolveParams
 
+ENGINES = ("project", "ortools-guide", "pyvrp", "vroom")
 SCALE = 10  # Solomon / VRPLIB-TW: integer tenths, exact under DIMACS truncation
 
 
@@ -152,6 +153,16 @@ def vroom(inst: Instance) -> tuple[list[list[int]] | None, float]:
     return [r for r in routes if r], time.perf_counter() - t0
 
 
+def _run(engine: str, path: Path, inst: Instance, seconds: float):
+    if engine == "project":
+        return project(path, seconds)
+    if engine == "ortools-guide":
+        return ortools_guide(inst, seconds)
+    if engine == "pyvrp":
+        return pyvrp_alone(path, seconds)
+    return vroom(inst)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("directory", type=Path)
@@ -159,6 +170,11 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=10.0)
     ap.add_argument("--only", default="", help="comma-separated instance names")
     ap.add_argument("--out", type=Path, default=None, help="per-instance CSV")
+    ap.add_argument(
+        "--engines",
+        default=",".join(ENGINES),
+        help=f"comma-separated, of {', '.join(ENGINES)} (default: all)",
+    )
     args = ap.parse_args()
     bks = read_bks(args.bks)
     only = set(filter(None, args.only.split(",")))
@@ -167,17 +183,12 @@ def main() -> None:
         for f in instance_files(args.directory)
         if f.suffix == ".vrp" and f.stem in bks and (not only or f.stem in only)
     ]
-    engines = ("project", "ortools-guide", "pyvrp", "vroom")
+    engines = tuple(e for e in ENGINES if e in args.engines.split(","))
     rows = []
     print(f"{'instance':9}" + "".join(f"{e:>15}" for e in engines) + "   (gap % to BKS)")
     for f in files:
         inst = read_instance(f)
-        runs = {
-            "project": project(f, args.time_limit),
-            "ortools-guide": ortools_guide(inst, args.time_limit),
-            "pyvrp": pyvrp_alone(f, args.time_limit),
-            "vroom": vroom(inst),
-        }
+        runs = {e: _run(e, f, inst, args.time_limit) for e in engines}
         row = {"instance": f.stem, "bks": bks[f.stem]}
         for e, (routes, secs) in runs.items():
             ok = routes is not None and _check(inst, routes)

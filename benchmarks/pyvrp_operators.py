@@ -34,7 +34,9 @@ def run(job: tuple[str, str, int, float]) -> tuple[str, str, int, float, int]:
     nm = _MODELS[date]
     params = SolveParams(time_limit=seconds, seed=seed)
     first, _ = first_solution(nm, params)
-    result = pyvrp_engine.solve(nm, params, initial=first, skip_operators=SETTINGS[setting])
+    result = pyvrp_engine.solve(
+        nm, params, initial=first, search=pyvrp_engine.Search(skip=SETTINGS[setting])
+    )
     return date, setting, seed, objective(nm, result), result.stats["iterations"]
 
 

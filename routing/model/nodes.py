@@ -43,3 +43,5 @@ class NodeModel:
     problem: Problem
     nodes: tuple[Node, ...]
     unservable: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    set_aside: frozenset[int] = frozenset()  # orders that wait first on an over-full day
+    overfull: tuple[str, ...] = ()  # why the day is over-full, one sentence per load

@@ -15,6 +15,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from .admission import set_aside
 from .nodes import Node, NodeModel
 from .problem import Problem
 from .schedule import evaluate
@@ -190,6 +191,12 @@ def build_nodes(problem: Problem) -> NodeModel:
             continue
         candidates[k] = ok
 
+    aside, overfull = set_aside(problem, candidates)
+
+    def priced(k: int) -> float:
+        """Set-aside orders are worth nothing to the search: it leaves them to the repair."""
+        return 0.0 if k in aside else penalty(k)
+
     by_point: dict[str, list[int]] = defaultdict(list)
     for k in candidates:
         by_point[orders[k].point].append(k)
@@ -202,6 +209,8 @@ def build_nodes(problem: Problem) -> NodeModel:
         bins: list[tuple[list[int], list[int]]] = []  # (orders, vehicles able to serve them alone)
         for k in ks:
             for b in bins:
+                if (b[0][0] in aside) != (k in aside):  # set-aside orders visit apart
+                    continue
                 shared = [v for v in b[1] if v in candidates[k]]
                 if not shared:
                     continue
@@ -214,7 +223,7 @@ def build_nodes(problem: Problem) -> NodeModel:
             else:
                 bins.append(([k], list(candidates[k])))
         for members, vehicles in bins:
-            part = link(visit_nodes(problem, members, group, penalty), len(nodes))
+            part = link(visit_nodes(problem, members, group, priced), len(nodes))
             for i, n in enumerate(part):
                 if n.unload:
                     continue
@@ -235,7 +244,13 @@ def build_nodes(problem: Problem) -> NodeModel:
                     part[i + 1] = replace(part[i + 1], allowed=allowed)
             nodes += part
             group += 1
-    return NodeModel(problem=problem, nodes=tuple(nodes), unservable=MappingProxyType(unservable))
+    return NodeModel(
+        problem=problem,
+        nodes=tuple(nodes),
+        unservable=MappingProxyType(unservable),
+        set_aside=aside,
+        overfull=overfull,
+    )
 
 
 def merged_view(nm: NodeModel) -> tuple[tuple[Node, ...], tuple[tuple[int, ...], ...]]:

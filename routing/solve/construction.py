@@ -100,9 +100,10 @@ def _build(
 
 def greedy_routes(nm: NodeModel, deadline: float | None = None) -> tuple[tuple[int, ...], ...]:
     """Node sequences of `nm` per vehicle, visits kept whole; nodes not placed by `deadline`
-    (a perf_counter time) stay out."""
+    (a perf_counter time) stay out, and so do orders set aside on an over-full day (they are
+    offered a place after the search, most urgent first)."""
     merged, expansion = merged_view(nm)
-    todo = np.array([not n.unload for n in merged])
+    todo = np.array([not n.unload and nm.set_aside.isdisjoint(n.orders) for n in merged])
     routes = _build(nm, merged, todo, _vehicle_order(nm), deadline)
     return tuple(tuple(x for k in seq for x in expansion[k]) for seq in routes)
 

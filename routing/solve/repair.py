@@ -178,3 +178,47 @@ def place_on_idle(nm: NodeModel, routes: Routes, orders: list[int]) -> tuple[Nod
             else _empty(n)
         )
     return replace(nm, nodes=tuple(nodes)), tuple(tuple(seq) for seq in out)
+
+
+def place_set_aside(nm: NodeModel, routes: Routes) -> Routes:
+    """`routes` with the visits of orders set aside on an over-full day (`model/admission`)
+    each put at its cheapest feasible place, most urgent first; produce for a facility is
+    unloaded there at any later point of the route. Those that fit nowhere stay out."""
+    p = nm.problem
+    served = {k for seq in routes for k in seq}
+    waiting = [
+        k
+        for k, n in enumerate(nm.nodes)
+        if k not in served and not n.unload and not nm.set_aside.isdisjoint(n.orders)
+    ]
+
+    def urgency(k: int) -> tuple:
+        os_ = [p.orders[o] for o in nm.nodes[k].orders]
+        return (-max(o.priority for o in os_), sum(o.kg for o in os_), min(o.id for o in os_))
+
+    out = [list(seq) for seq in routes]
+    for k in sorted(waiting, key=urgency):
+        n = nm.nodes[k]
+        best = None
+        for v in n.allowed:
+            seq = out[v]
+            base = evaluate(p, nm.nodes, v, seq).cost if seq else 0.0
+            for bound, i in insertions(p, nm.nodes, v, seq, k):
+                if best is not None and bound >= best[0]:
+                    break
+                with_visit = [*seq[:i], k, *seq[i:]]
+                for trial in (
+                    [
+                        [*with_visit[: j + 1], n.pair, *with_visit[j + 1 :]]
+                        for j in range(i, len(seq) + 1)
+                    ]
+                    if n.pair >= 0
+                    else [with_visit]
+                ):
+                    ev = evaluate(p, nm.nodes, v, trial)
+                    if ev.feasible and (best is None or ev.cost - base < best[0]):
+                        best = (ev.cost - base, v, trial)
+        if best is not None:
+            _, v, trial = best
+            out[v] = trial
+    return tuple(tuple(seq) for seq in out)

@@ -17,7 +17,7 @@ from ..plans.document import Route, Stop, Unserved
 from .construction import fill_idle
 from .engines import portfolio
 from .reasons import dropped_reasons
-from .repair import place_leftovers, place_on_idle
+from .repair import place_leftovers, place_on_idle, place_set_aside
 
 # Kept for the steps after the search: 5 % of the limit, or less on small days (measured: 0.05 s
 # on Lixian's harvest day with nothing left out, under 4 s with 544 of its 1,569 stops out).
@@ -111,6 +111,7 @@ def solve_problem(problem: Problem, params: SolveParams | None = None) -> Solved
     timings["search_s"] = time.perf_counter() - t
     t = time.perf_counter()
     routes = fill_idle(nm, result.routes)
+    routes = place_set_aside(nm, routes)
     nm, routes = place_leftovers(nm, routes)
     reasons = dropped_reasons(nm, routes)
     idle_fits = [o for o, why in reasons.items() if why == "not placed by the search"]
@@ -124,6 +125,9 @@ def solve_problem(problem: Problem, params: SolveParams | None = None) -> Solved
     built = build_routes(nm, routes)
     timings["finish_s"] = time.perf_counter() - t
     stats = {**result.stats, "solve_timings": {k: round(v, 3) for k, v in timings.items()}}
+    if nm.overfull:
+        stats["overfull"] = list(nm.overfull)
+        stats["set_aside"] = len(nm.set_aside)
     fixed = timings["model_s"] + timings["finish_s"] + result.stats.get("construction_s", 0.0)
     if fixed > SEARCH_SHARE_WANTED * params.time_limit:
         # the steps around the search took most of the limit: say what limit would leave the

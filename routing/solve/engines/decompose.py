@@ -22,9 +22,12 @@ from ...model.schedule import evaluate
 from . import EngineResult, pyvrp_engine
 from .workers import forked_pool
 
-GROUP_ROUTES = 6  # routes re-solved together (about 150-250 stops on Lixian)
+GROUP_ROUTES = 8  # routes re-solved together (about 250-300 stops on Lixian)
 SPARE_VEHICLES = 2  # idle vehicles offered to each group
-GROUP_SECONDS = 3.0  # time per group solve
+GROUP_SECONDS = 2.0  # time per group solve
+# A group's search runs a few hundred iterations: plain hill climbing with larger perturbations
+# and neighbourhoods beats PyVRP's late acceptance (history 300) there (docs/benchmarks.md).
+GROUP_SEARCH = pyvrp_engine.Search(history_length=1, max_perturbations=10, num_neighbours=100)
 ROUNDS_WITH_ITERATIONS = 2  # rounds when an iteration budget, not the clock, ends the search
 _SHARED: dict = {}  # the node model, inherited by forked workers
 
@@ -64,7 +67,7 @@ def _solve_group(job: tuple[Group, Routes, SolveParams]) -> dict[int, tuple[int,
     kpos = {k: i for i, k in enumerate(nodes)}
     sub = _sub_model(nm, vehicles, nodes)
     start = tuple(tuple(kpos[k] for k in routes[v]) for v in vehicles)
-    result = pyvrp_engine.solve(sub, params, start)
+    result = pyvrp_engine.solve(sub, params, start, search=GROUP_SEARCH)
     new = {v: tuple(nodes[j] for j in seq) for v, seq in zip(vehicles, result.routes, strict=True)}
     old = {v: routes[v] for v in vehicles}
     group = (vehicles, nodes)

@@ -2,7 +2,8 @@
 cores, the best plan kept.
 
 `auto` runs PyVRP (the stronger search, measured in docs/benchmarks.md) with a different seed on
-each core; where PyVRP cannot model the day, OR-Tools runs instead, seeded likewise. With three
+each core, the first from the construction, the second from PyVRP's own start; where PyVRP
+cannot model the day, OR-Tools runs instead, seeded likewise. With three
 or more cores OR-Tools also takes one. Workers are forked processes that share the node model
 copy-on-write. The winner is the lowest objective (cost plus the penalty of every unserved
 order), ties to the lowest worker number, so a fixed seed and iteration budget give the same
@@ -27,9 +28,12 @@ from .workers import forked_pool, objective
 MIN_SEARCH_S = 0.2  # with less time left after the construction, no search is started
 ORTOOLS_START_SHARE = 0.05  # of the limit, at most 2 s, for OR-Tools' first solution
 ORTOOLS_START_MAX_NODES = 1000  # beyond this it is cut off with visits left out (Lixian)
-# From this many stops `auto` improves the day group by group (`decompose`) instead of running
-# PyVRP on the whole day, which stalls there (measured on Lixian's harvest day, 1,569 stops).
+# Large days whose produce goes to facilities are improved group by group (`decompose`): PyVRP's
+# shipment moves, 88 % of its search time there, make whole-day iterations so slow (37 ms on
+# Lixian's harvest day, 1,569 stops) that it stalls. Without such pickups (the 1,000-customer
+# benchmarks) PyVRP on the whole day is far better (docs/benchmarks.md).
 DECOMPOSE_MIN_NODES = 1000
+DECOMPOSE_MIN_SHIPMENT_SHARE = 0.1  # of the stops, visits whose produce goes to a facility
 _SHARED: dict = {}  # the node model, inherited by forked workers
 
 
@@ -39,27 +43,30 @@ def _run(engine: str, nm: NodeModel, params: SolveParams, initial=None) -> Engin
     return ortools_engine.solve(nm, params, initial=initial)
 
 
-def _worker(job: tuple[str, SolveParams]) -> EngineResult:
-    engine, params = job
+def _worker(job: tuple[str, SolveParams, bool]) -> EngineResult:
+    engine, params, warm = job
     updates = _SHARED["updates"]
 
     def report(elapsed: float, cost: float, unserved: int) -> None:
         updates.put((unserved, cost))
 
-    return _run(engine, _SHARED["nm"], replace(params, on_improve=report), _SHARED.get("initial"))
+    initial = _SHARED.get("initial") if warm else None
+    return _run(engine, _SHARED["nm"], replace(params, on_improve=report), initial)
 
 
-def plan_jobs(nm: NodeModel, seed: int, workers: int) -> list[tuple[str, int]]:
-    """(engine, seed) per worker."""
+def plan_jobs(nm: NodeModel, seed: int, workers: int) -> list[tuple[str, int, bool]]:
+    """(engine, seed, from the construction?) per worker. The second PyVRP worker starts from
+    PyVRP's own start instead: the construction can anchor the search (tight-window benchmark
+    days), PyVRP's start can miss where the construction does not (harvest days)."""
     if pyvrp_engine.supports(nm) is not None:
-        return [("ortools", seed + k) for k in range(workers)]
-    jobs = [("pyvrp", seed + k) for k in range(min(workers, 2))]
-    jobs += [("ortools", seed + k) for k in range(workers - len(jobs))]
+        return [("ortools", seed + k, True) for k in range(workers)]
+    jobs = [("pyvrp", seed + k, k == 0) for k in range(min(workers, 2))]
+    jobs += [("ortools", seed + k, True) for k in range(workers - len(jobs))]
     return jobs
 
 
 def _in_parallel(
-    nm: NodeModel, jobs: list[tuple[str, SolveParams]], initial, t0: float, on_improve
+    nm: NodeModel, jobs: list[tuple[str, SolveParams, bool]], initial, t0: float, on_improve
 ) -> list[EngineResult]:
     """Each job in a forked worker process that dies with this one; the best cost seen by any
     worker is reported as it improves."""
@@ -104,16 +111,16 @@ def solve(nm: NodeModel, params: SolveParams) -> EngineResult:
         result = pyvrp_engine.solve(nm, replace(params, time_limit=left), initial)
         return EngineResult(result.engine, result.routes, {**built, **result.stats})
     workers = params.workers or os.cpu_count() or 1
-    if len(nm.nodes) >= DECOMPOSE_MIN_NODES and pyvrp_engine.supports(nm) is None:
+    if _decompose(nm):
         result = decompose.improve(nm, initial, replace(params, time_limit=left), workers)
         return EngineResult(result.engine, result.routes, {**built, **result.stats})
     jobs = plan_jobs(nm, params.seed, workers)
     if len(jobs) == 1:
-        e, s = jobs[0]
+        e, s, _ = jobs[0]
         results = [_run(e, nm, replace(params, seed=s, time_limit=left), initial)]
     else:
         quiet = replace(params, on_improve=None, progress=silent)  # picklable for the workers
-        runs = [(e, replace(quiet, seed=s, time_limit=left)) for e, s in jobs]
+        runs = [(e, replace(quiet, seed=s, time_limit=left), w) for e, s, w in jobs]
         results = _in_parallel(nm, runs, initial, t0, params.on_improve)
     scored = [(objective(nm, r), i) for i, r in enumerate(results)]
     _, winner = min(scored)
@@ -124,11 +131,20 @@ def solve(nm: NodeModel, params: SolveParams) -> EngineResult:
         "engine": "auto",
         "winner": winner,
         "workers": [
-            {"engine": e, "seed": s, "objective": round(o, 2)}
-            for (e, s), (o, _) in zip(jobs, scored, strict=True)
+            {"engine": e, "seed": s, "start": how if w else e, "objective": round(o, 2)}
+            for (e, s, w), (o, _) in zip(jobs, scored, strict=True)
         ],
     }
     return EngineResult(chosen.engine, chosen.routes, stats)
+
+
+def _decompose(nm: NodeModel) -> bool:
+    shipments = sum(1 for n in nm.nodes if n.unload)
+    return (
+        len(nm.nodes) >= DECOMPOSE_MIN_NODES
+        and shipments >= DECOMPOSE_MIN_SHIPMENT_SHARE * len(nm.nodes)
+        and pyvrp_engine.supports(nm) is None
+    )
 
 
 def first_solution(nm: NodeModel, params: SolveParams) -> tuple[tuple[tuple[int, ...], ...], str]:

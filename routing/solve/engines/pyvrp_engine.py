@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pyvrp
+from pyvrp.exceptions import PenaltyBoundWarning
+from pyvrp.search import NeighbourhoodParams, PerturbationParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
 from ...errors import EngineError
@@ -66,24 +69,49 @@ SKIPPED_OPERATORS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class Search:
+    """PyVRP's search settings that the project changes (PyVRP's defaults otherwise)."""
+
+    skip: frozenset[str] = SKIPPED_OPERATORS  # operators left out
+    history_length: int | None = None  # late-acceptance history; 1 = plain hill climbing
+    max_perturbations: int | None = None  # visits moved per perturbation, at most
+    num_neighbours: int | None = None  # granular neighbourhood size
+
+
+DEFAULT_SEARCH = Search()
+
+
 def _params(
-    data: pyvrp.ProblemData, callbacks=None, skip: frozenset[str] = SKIPPED_OPERATORS
+    data: pyvrp.ProblemData, callbacks=None, search: Search = DEFAULT_SEARCH
 ) -> pyvrp.SolveParams:
     """PyVRP's default penalty cap (1e5) assumes a distance costs about 1 per unit; ours cost
     micro-yuan, so the cap on the price of a unit of lateness or overload scales with the
     largest unit cost (measured on Solomon R101: the default cap never reaches feasibility).
-    Operators: PyVRP's defaults less `skip`."""
+    The rest as `search` says."""
     unit = max(max(vt.unit_distance_cost, vt.unit_duration_cost, 1) for vt in data.vehicle_types())
     defaults = pyvrp.SolveParams()
-    ils = (
-        defaults.ils
-        if callbacks is None
-        else dataclasses.replace(defaults.ils, callbacks=callbacks)
-    )
+    ils = defaults.ils
+    if callbacks is not None:
+        ils = dataclasses.replace(ils, callbacks=callbacks)
+    if search.history_length is not None:
+        ils = dataclasses.replace(ils, history_length=search.history_length)
+    perturbation = defaults.perturbation
+    if search.max_perturbations is not None:
+        perturbation = PerturbationParams(perturbation.min_perturbations, search.max_perturbations)
+    neighbourhood = defaults.neighbourhood
+    if search.num_neighbours is not None:
+        neighbourhood = NeighbourhoodParams(
+            num_neighbours=search.num_neighbours,
+            weight_wait_time=neighbourhood.weight_wait_time,
+            symmetric_proximity=neighbourhood.symmetric_proximity,
+        )
     return pyvrp.SolveParams(
         ils=ils,
         penalty=pyvrp.PenaltyParams(max_penalty=1000.0 * unit),
-        operators=[op for op in defaults.operators if op.__name__ not in skip],
+        neighbourhood=neighbourhood,
+        operators=[op for op in defaults.operators if op.__name__ not in search.skip],
+        perturbation=perturbation,
     )
 
 
@@ -271,7 +299,7 @@ def solve(
     nm: NodeModel,
     params: SolveParams,
     initial: tuple[tuple[int, ...], ...] | None = None,
-    skip_operators: frozenset[str] = SKIPPED_OPERATORS,
+    search: Search = DEFAULT_SEARCH,
 ) -> EngineResult:
     """PyVRP's search on the node model, from `initial` routes when given."""
     t0 = time.perf_counter()
@@ -288,19 +316,22 @@ def solve(
     if params.iterations:
         stop = MultipleCriteria([MaxIterations(params.iterations), runtime])
     init = warm_start(m, nm, initial) if initial else None
-    result = pyvrp.solve(
-        m.data,
-        stop,
-        seed=params.seed,
-        collect_stats=False,
-        display=False,
-        params=_params(
+    with warnings.catch_warnings():
+        # PyVRP warns when a penalty reaches its cap; an infeasible result is handled below
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        result = pyvrp.solve(
             m.data,
-            _Progress(params.on_improve, t0, m, nm) if params.on_improve else None,
-            skip_operators,
-        ),
-        initial_solution=init,
-    )
+            stop,
+            seed=params.seed,
+            collect_stats=False,
+            display=False,
+            params=_params(
+                m.data,
+                _Progress(params.on_improve, t0, m, nm) if params.on_improve else None,
+                search,
+            ),
+            initial_solution=init,
+        )
     best = result.best
     stats.update(
         {
