@@ -144,6 +144,7 @@ def improve(nm: NodeModel, routes: Routes, params: SolveParams, workers: int) ->
                 jobs = [(g, current, sub) for g in groups]
                 results = pool.map(_solve_group, jobs)
                 out = list(current)
+                changed = any(results)
                 for new in results:
                     if new:
                         improved += 1
@@ -151,7 +152,7 @@ def improve(nm: NodeModel, routes: Routes, params: SolveParams, workers: int) ->
                             out[v] = seq
                 current = tuple(out)
                 rounds += 1
-                if params.on_improve:
+                if params.on_improve and changed:  # progress only when the plan improved
                     served = {k for seq in current for k in seq}
                     value = sum(
                         evaluate(nm.problem, nm.nodes, v, seq).cost
