@@ -202,10 +202,12 @@ def place_set_aside(nm: NodeModel, routes: Routes) -> Routes:
         best = None
         for v in n.allowed:
             seq = out[v]
-            base = evaluate(p, nm.nodes, v, seq).cost if seq else 0.0
+            base = None
             for bound, i in insertions(p, nm.nodes, v, seq, k):
                 if best is not None and bound >= best[0]:
                     break
+                if base is None:
+                    base = evaluate(p, nm.nodes, v, seq).cost if seq else 0.0
                 with_visit = [*seq[:i], k, *seq[i:]]
                 for trial in (
                     [

@@ -143,16 +143,15 @@ def improve(nm: NodeModel, routes: Routes, params: SolveParams, workers: int) ->
                 )
                 jobs = [(g, current, sub) for g in groups]
                 results = pool.map(_solve_group, jobs)
+                better = [new for new in results if new]
+                improved += len(better)
                 out = list(current)
-                changed = any(results)
-                for new in results:
-                    if new:
-                        improved += 1
-                        for v, seq in new.items():
-                            out[v] = seq
+                for new in better:
+                    for v, seq in new.items():
+                        out[v] = seq
                 current = tuple(out)
                 rounds += 1
-                if params.on_improve and changed:  # progress only when the plan improved
+                if params.on_improve and better:  # progress only when the plan improved
                     served = {k for seq in current for k in seq}
                     value = sum(
                         evaluate(nm.problem, nm.nodes, v, seq).cost
