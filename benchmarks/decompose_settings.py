@@ -3,18 +3,17 @@
 Runs `solve_problem` (what `route plan` does between loading and writing) on one day, once per
 seed and setting, and prints the cost, vehicles used, orders unserved and rounds. A setting is
 a space-separated list of `NAME=VALUE` for the constants of `routing.solve.engines.decompose`
-(`GROUP_ROUTES`, `GROUP_SECONDS`, `SPARE_VEHICLES`) or for its group search (`history_length`,
-`max_perturbations`, `num_neighbours`); an empty setting is the current code.
+(`MIN_GROUP_ROUTES`, `GROUP_SECONDS`, `SPLIT_SHIFT`, `SPARE_VEHICLES`); an empty setting is
+the current code.
 
     python benchmarks/decompose_settings.py --county lixian --date 2026-10-14 \\
-        --time-limit 60 --seeds 1,2 "" "GROUP_ROUTES=6" "GROUP_ROUTES=6 history_length=10"
+        --time-limit 60 --seeds 1,2 "" "GROUP_SECONDS=3" "MIN_GROUP_ROUTES=30"
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-from dataclasses import fields, replace
 from pathlib import Path
 
 from routing.model.params import SolveParams
@@ -22,21 +21,15 @@ from routing.pipeline import load_day
 from routing.solve.engines import decompose
 from routing.solve.solver import solve_problem
 
-SEARCH_FIELDS = {f.name for f in fields(decompose.GROUP_SEARCH)}
-
 
 def _apply(setting: str) -> dict:
     """Set the constants of `setting`; returns the previous values."""
     saved = {}
     for item in setting.split():
         name, value = item.split("=")
-        if name in SEARCH_FIELDS:
-            saved.setdefault("GROUP_SEARCH", decompose.GROUP_SEARCH)
-            decompose.GROUP_SEARCH = replace(decompose.GROUP_SEARCH, **{name: int(value)})
-        else:
-            old = getattr(decompose, name)
-            saved.setdefault(name, old)
-            setattr(decompose, name, type(old)(value))
+        old = getattr(decompose, name)
+        saved.setdefault(name, old)
+        setattr(decompose, name, type(old)(value))
     return saved
 
 

@@ -6,8 +6,11 @@ Each run is a real `route plan` process (so peak memory is that process's own, f
 The first run of each size starts from an empty cache, so its graph and matrices stages are
 the cold figures (and its peak memory includes building them). Sizes: `wugong` (2026-11-29,
 about 1,000 orders), `lixian` (an ordinary day, 2026-11-29), `lixian-harvest` (2026-10-14),
-and `lixian-x2` (the harvest day's orders twice over, new ids: a synthetic day of about 3,000
-stops). Lixian must be built first (`route data build lixian`).
+and `lixian-xihe` (the harvest day of Lixian and its neighbour Xihe merged into one synthetic
+county, `benchmarks/merged_county.py`: about 3,000 stops); `lixian-x2` (the harvest day's
+orders twice over, new ids: same stops, twice the load) on request. Lixian and Xihe must be
+built first (`route data build lixian`, `route data build xihe`); the merged county is written
+into the data home on first use.
 
     python benchmarks/scale.py --limits 30,60,120 --reference 1200
     python benchmarks/scale.py --sizes lixian-harvest --limits 60 --reference 0
@@ -28,8 +31,10 @@ SIZES = {
     "wugong": ("wugong", "2026-11-29", 1),
     "lixian": ("lixian", "2026-11-29", 1),
     "lixian-harvest": ("lixian", "2026-10-14", 1),
+    "lixian-xihe": ("lixian-xihe", "2026-10-14", 1),
     "lixian-x2": ("lixian", "2026-10-14", 2),
 }
+DEFAULT_SIZES = "wugong,lixian,lixian-harvest,lixian-xihe"
 ROUTE = [shutil.which("route") or "route"]
 
 
@@ -55,9 +60,22 @@ def multiplied_orders(county: str, date: str, times: int, data_dir: Path | None,
     return out
 
 
+def _merged(data_dir: Path | None) -> None:
+    """The merged Lixian and Xihe county in the data home, written if missing."""
+    from merged_county import merge
+
+    from routing.inputs.county import find_county_dir
+    from routing.inputs.locations import data_home
+
+    out = data_home(data_dir) / "lixian-xihe"
+    if not (out / "county.json").is_file():
+        merge("lixian", "xihe", data_dir, out)
+    find_county_dir("lixian-xihe", data_dir)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default=",".join(SIZES))
+    ap.add_argument("--sizes", default=DEFAULT_SIZES, help=f"of {', '.join(SIZES)}")
     ap.add_argument("--limits", default="30,60,120")
     ap.add_argument("--reference", type=float, default=1200.0, help="0: no reference run")
     ap.add_argument("--data-dir", type=Path, default=None)
@@ -72,6 +90,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in a.sizes.split(","):
             county, date, times = SIZES[name]
+            if county == "lixian-xihe":
+                _merged(a.data_dir)
             extra = []
             if times > 1:
                 path = multiplied_orders(county, date, times, a.data_dir, Path(tmp) / f"{name}.csv")

@@ -1,5 +1,6 @@
-"""Large days are improved group by group: the result keeps every rule, never costs more than
-its start, and a fixed seed and iteration budget give the same routes."""
+"""Large days are improved group by group, a group of routes per core: the result keeps every
+rule, never costs more than its start, and a fixed seed and iteration budget give the same
+routes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from routing.model.params import SolveParams
 from routing.model.visits import build_nodes
 from routing.pipeline import load_day
 from routing.solve.construction import greedy_routes
-from routing.solve.engines import EngineResult, decompose, portfolio, pyvrp_engine
+from routing.solve.engines import EngineResult, decompose, portfolio
 from routing.solve.engines.workers import objective
 
 from .conftest import BACKSTOP_S, WUGONG
@@ -47,24 +48,54 @@ def test_large_days_with_produce_for_facilities_are_decomposed_and_benchmarks_ar
     assert not portfolio._decompose(r101)  # no produce for a facility: PyVRP on the whole day
 
 
-def test_the_second_pyvrp_worker_starts_from_pyvrps_own_start():
-    nm = build_nodes(to_problem(read_instance(BENCH / "R101.vrp")))
-    assert portfolio.plan_jobs(nm, 7, 2) == [("pyvrp", 7, True), ("pyvrp", 8, False)]
-    solved = portfolio.solve(nm, SolveParams(time_limit=BACKSTOP_S, iterations=300, workers=2))
-    starts = [w["start"] for w in solved.stats["workers"]]
-    assert starts[1] == "pyvrp" and starts[0] in ("greedy", "ortools")
-    again = portfolio.solve(nm, SolveParams(time_limit=BACKSTOP_S, iterations=300, workers=2))
-    assert again.routes == solved.routes
+def test_each_round_splits_the_routes_among_the_workers_and_every_left_out_visit_joins_one():
+    nm = build_nodes(load_day("wugong", "2026-10-14", data_dir=WUGONG.parent).problem)
+    start = list(greedy_routes(nm))
+    out = next(v for v, seq in enumerate(start) if seq)  # leave one route's visits out
+    left_out = set(start[out])
+    start[out] = ()
+    used = [v for v, seq in enumerate(start) if seq]
+    size = decompose.group_size(len(used), 2)
+    assert size == max(decompose.MIN_GROUP_ROUTES, -(-len(used) // 2))
+    for round_no in (0, 1):
+        groups = decompose._groups(nm, tuple(start), round_no, workers=2)
+        assert len(groups) == -(-len(used) // size)
+        routed = [v for vehicles, _ in groups for v in vehicles if start[v]]
+        assert sorted(routed) == used  # every route in exactly one group
+        spares = [v for vehicles, _ in groups for v in vehicles if not start[v]]
+        assert len(spares) == len(set(spares)) == decompose.SPARE_VEHICLES * len(groups)
+        nodes = [k for _, ks in groups for k in ks]
+        assert len(nodes) == len(set(nodes))
+        assert left_out <= set(nodes)
+    first = decompose._groups(nm, tuple(start), 0, workers=2)
+    second = decompose._groups(nm, tuple(start), 1, workers=2)
+    assert first[0][0] != second[0][0]  # the next round shifts the split
 
 
-def test_group_search_settings_reach_pyvrp():
-    nm = build_nodes(to_problem(read_instance(BENCH / "R101.vrp")))
-    data = pyvrp_engine.build_data(nm).data
-    p = pyvrp_engine._params(data, search=decompose.GROUP_SEARCH)
-    assert p.ils.history_length == decompose.GROUP_SEARCH.history_length
-    assert p.perturbation.max_perturbations == decompose.GROUP_SEARCH.max_perturbations
-    assert p.neighbourhood.num_neighbours == decompose.GROUP_SEARCH.num_neighbours
-    names = {op.__name__ for op in p.operators}
-    assert "RelocateShipment" in names and not names & pyvrp_engine.SKIPPED_OPERATORS
-    default = pyvrp_engine._params(data)
-    assert default.ils.history_length == 300  # PyVRP's own elsewhere
+def test_one_core_searches_the_whole_day_instead(monkeypatch):
+    monkeypatch.setattr(portfolio, "DECOMPOSE_MIN_NODES", 100)
+    nm = build_nodes(load_day("wugong", "2026-10-14", data_dir=WUGONG.parent).problem)
+    solved = portfolio.solve(nm, SolveParams(time_limit=BACKSTOP_S, iterations=20, workers=1))
+    assert "decomposition" not in solved.stats
+    assert solved.stats["workers"] == [
+        {
+            "engine": "pyvrp",
+            "seed": 0,
+            "start": "greedy",
+            "drops": "at the end",
+            "objective": solved.stats["workers"][0]["objective"],
+        }
+    ]
+
+
+def test_after_the_groups_pyvrp_searches_the_whole_day_from_their_plan(monkeypatch):
+    monkeypatch.setattr(portfolio, "DECOMPOSE_MIN_NODES", 100)
+    nm = build_nodes(load_day("wugong", "2026-10-14", data_dir=WUGONG.parent).problem)
+    params = SolveParams(time_limit=BACKSTOP_S, iterations=30, workers=2)
+    solved = portfolio.solve(nm, params)
+    assert solved.stats["decomposition"]["rounds"] == decompose.ROUNDS_WITH_ITERATIONS
+    workers = solved.stats["workers"]
+    assert [(w["start"], w["drops"]) for w in workers] == [("decomposition", "at the end")] * 2
+    assert [w["seed"] for w in workers] == [0, 1]
+    assert objective(nm, solved) <= min(w["objective"] for w in workers) + 1e-6
+    assert portfolio.solve(nm, params).routes == solved.routes

@@ -1,13 +1,14 @@
-"""Large days: improve routes by re-solving groups of neighbouring routes, in parallel.
+"""Large days: improve routes by re-solving groups of neighbouring routes, one per core.
 
-On Lixian's harvest day (1,569 stops) PyVRP on the whole day keeps the plan of its first local
-search: iterations take 37 ms and none improves in 60 s (docs/benchmarks.md). On groups of
-`GROUP_ROUTES` routes side by side (by the angle of their centre around the depot), with a few
-idle vehicles as spares, it iterates a hundred times faster. Each round splits the routes into
-such groups, solves them in parallel on the machine's cores, and keeps each group's result if it
-costs less (cost plus the penalties of the group's visits left out); the next round shifts the
-split by half a group, so visits move across the old boundaries. Visits no route serves join
-the group whose centre is nearest.
+A single PyVRP search uses one core, and on Lixian's harvest day (1,569 stops) it converges
+slowly: 6.5 % above its 20-minute result after 60 s (docs/benchmarks.md). Each round here
+splits the routes into as many groups as there are workers (at least `MIN_GROUP_ROUTES` routes
+a group), side by side by the angle of their centre around the depot, with a few idle vehicles
+as spares; solves the groups in parallel for `GROUP_SECONDS`, with produce dropped at the end
+of each route (`pyvrp_engine.build_data`); and keeps each group's result if it costs less (cost
+plus the penalties of the group's visits left out). The next round shifts the split by
+`SPLIT_SHIFT` of a group, so visits move across the old boundaries. Visits no route serves
+join the group whose centre is nearest.
 """
 
 from __future__ import annotations
@@ -22,12 +23,10 @@ from ...model.schedule import evaluate
 from . import EngineResult, pyvrp_engine
 from .workers import forked_pool
 
-GROUP_ROUTES = 8  # routes re-solved together (about 250-300 stops on Lixian)
+MIN_GROUP_ROUTES = 12  # smaller groups did worse on Lixian (docs/benchmarks.md)
 SPARE_VEHICLES = 2  # idle vehicles offered to each group
 GROUP_SECONDS = 2.0  # time per group solve
-# A group's search runs a few hundred iterations: plain hill climbing with larger perturbations
-# and neighbourhoods beats PyVRP's late acceptance (history 300) there (docs/benchmarks.md).
-GROUP_SEARCH = pyvrp_engine.Search(history_length=1, max_perturbations=10, num_neighbours=100)
+SPLIT_SHIFT = 0.5  # each round moves the split by this share of a group
 ROUNDS_WITH_ITERATIONS = 2  # rounds when an iteration budget, not the clock, ends the search
 _SHARED: dict = {}  # the node model, inherited by forked workers
 
@@ -67,14 +66,19 @@ def _solve_group(job: tuple[Group, Routes, SolveParams]) -> dict[int, tuple[int,
     kpos = {k: i for i, k in enumerate(nodes)}
     sub = _sub_model(nm, vehicles, nodes)
     start = tuple(tuple(kpos[k] for k in routes[v]) for v in vehicles)
-    result = pyvrp_engine.solve(sub, params, start, search=GROUP_SEARCH)
+    result = pyvrp_engine.solve(sub, params, start, drops_at_end=True)
     new = {v: tuple(nodes[j] for j in seq) for v, seq in zip(vehicles, result.routes, strict=True)}
     old = {v: routes[v] for v in vehicles}
     group = (vehicles, nodes)
     return new if _group_value(nm, group, new) < _group_value(nm, group, old) - 1e-6 else None
 
 
-def _groups(nm: NodeModel, routes: Routes, shift: int) -> list[Group]:
+def group_size(used: int, workers: int) -> int:
+    """Routes a group: the day's routes shared among the workers, at least `MIN_GROUP_ROUTES`."""
+    return max(MIN_GROUP_ROUTES, math.ceil(used / max(1, workers)))
+
+
+def _groups(nm: NodeModel, routes: Routes, round_no: int, workers: int) -> list[Group]:
     p = nm.problem
     hub = p.points[p.hub]
     used = [v for v, seq in enumerate(routes) if seq]
@@ -87,10 +91,11 @@ def _groups(nm: NodeModel, routes: Routes, shift: int) -> list[Group]:
 
     angles = {v: angle(routes[v]) for v in used}
     order = sorted(used, key=lambda v: (angles[v], v))
+    size = group_size(len(used), workers)
     if order:
-        shift %= len(order)
+        shift = int(round_no * size * SPLIT_SHIFT) % len(order)
         order = order[shift:] + order[:shift]
-    chunks = [order[i : i + GROUP_ROUTES] for i in range(0, len(order), GROUP_ROUTES)]
+    chunks = [order[i : i + size] for i in range(0, len(order), size)]
     if not chunks:
         return []
     centres = [sum(angles[v] for v in c) / len(c) for c in chunks]
@@ -127,7 +132,7 @@ def improve(nm: NodeModel, routes: Routes, params: SolveParams, workers: int) ->
                     break
                 if left < 0.5:
                     break
-                groups = _groups(nm, current, rounds * GROUP_ROUTES // 2)
+                groups = _groups(nm, current, rounds, workers)
                 per_group = min(GROUP_SECONDS, left)
                 if not params.iterations:
                     # every group gets the same time; a round of more groups than workers

@@ -2,12 +2,14 @@
 cores, the best plan kept.
 
 `auto` runs PyVRP (the stronger search, measured in docs/benchmarks.md) with a different seed on
-each core, the first from the construction, the second from PyVRP's own start; where PyVRP
-cannot model the day, OR-Tools runs instead, seeded likewise. With three
-or more cores OR-Tools also takes one. Workers are forked processes that share the node model
-copy-on-write. The winner is the lowest objective (cost plus the penalty of every unserved
-order), ties to the lowest worker number, so a fixed seed and iteration budget give the same
-plan every time.
+each core: the first from the construction, with produce for a facility dropped wherever the
+search puts it; the second from PyVRP's own start, with every such drop at the end of its route
+(`pyvrp_engine.build_data`). Where PyVRP cannot model the day, OR-Tools runs instead, seeded
+likewise. With three or more cores OR-Tools also takes one. Large days with much produce for
+facilities are instead improved group by group, a group of routes per core (`decompose`).
+Workers are forked processes that share the node model copy-on-write. The winner is the lowest
+objective (cost plus the penalty of every unserved order), ties to the lowest worker number, so
+a fixed seed and iteration budget give the same plan every time.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import queue
 import time
 from dataclasses import replace
+from typing import NamedTuple
 
 from ...errors import EngineError
 from ...model.nodes import NodeModel
@@ -28,45 +31,81 @@ from .workers import forked_pool, objective
 MIN_SEARCH_S = 0.2  # with less time left after the construction, no search is started
 ORTOOLS_START_SHARE = 0.05  # of the limit, at most 2 s, for OR-Tools' first solution
 ORTOOLS_START_MAX_NODES = 1000  # beyond this it is cut off with visits left out (Lixian)
-# Large days whose produce goes to facilities are improved group by group (`decompose`): PyVRP's
-# shipment moves, 88 % of its search time there, make whole-day iterations so slow (37 ms on
-# Lixian's harvest day, 1,569 stops) that it stalls. Without such pickups (the 1,000-customer
-# benchmarks) PyVRP on the whole day is far better (docs/benchmarks.md).
+# One search alone drops produce at the end of its routes when this share of the stops or more
+# are visits whose produce goes to a facility (docs/benchmarks.md: Wugong's harvest day 0.30,
+# Lixian's 0.30, an ordinary day 0.01).
+DROPS_AT_END_MIN_SHARE = 0.1
+# Large days with such produce, on two cores or more, are improved group by group, a group of
+# routes per core (`decompose`): on Lixian's harvest day (1,569 stops) 1.0 % above the best
+# 20-minute result after 60 s (mean of 3 seeds), against 6.5 % for PyVRP on the whole day
+# (docs/benchmarks.md).
 DECOMPOSE_MIN_NODES = 1000
-DECOMPOSE_MIN_SHIPMENT_SHARE = 0.1  # of the stops, visits whose produce goes to a facility
+# The groups' plan levels off after a minute or two (21,291 yuan after 93 s, 21,214 after 667 s
+# on Lixian), while PyVRP on the whole day goes on improving (20,911 after 20 minutes): beyond
+# this time the whole day is searched, from the groups' plan.
+DECOMPOSE_MAX_S = 90.0
+WHOLE_DAY_MIN_S = 10.0  # less is not worth PyVRP's start on a day this size
 _SHARED: dict = {}  # the node model, inherited by forked workers
 
 
-def _run(engine: str, nm: NodeModel, params: SolveParams, initial=None) -> EngineResult:
-    if engine == "pyvrp":
-        return pyvrp_engine.solve(nm, params, initial)
-    return ortools_engine.solve(nm, params, initial=initial)
+class Job(NamedTuple):
+    """One search of the portfolio."""
+
+    engine: str
+    seed: int
+    warm: bool  # from the construction, else from the engine's own start
+    drops_at_end: bool = False  # PyVRP: produce for a facility dropped at the end of the route
+
+    def run(self, nm: NodeModel, params: SolveParams, initial) -> EngineResult:
+        params = replace(params, seed=self.seed)
+        start = initial if self.warm else None
+        if self.engine == "pyvrp":
+            return pyvrp_engine.solve(nm, params, start, drops_at_end=self.drops_at_end)
+        return ortools_engine.solve(nm, params, initial=start)
 
 
-def _worker(job: tuple[str, SolveParams, bool]) -> EngineResult:
-    engine, params, warm = job
+def _worker(job: Job, params: SolveParams) -> EngineResult:
     updates = _SHARED["updates"]
 
     def report(elapsed: float, cost: float, unserved: int) -> None:
         updates.put((unserved, cost))
 
-    initial = _SHARED.get("initial") if warm else None
-    return _run(engine, _SHARED["nm"], replace(params, on_improve=report), initial)
+    return job.run(_SHARED["nm"], replace(params, on_improve=report), _SHARED["initial"])
 
 
-def plan_jobs(nm: NodeModel, seed: int, workers: int) -> list[tuple[str, int, bool]]:
-    """(engine, seed, from the construction?) per worker. The second PyVRP worker starts from
-    PyVRP's own start instead: the construction can anchor the search (tight-window benchmark
-    days), PyVRP's start can miss where the construction does not (harvest days)."""
+def plan_jobs(nm: NodeModel, seed: int, workers: int) -> list[Job]:
+    """The searches, one per worker. The two PyVRP searches differ in their start and in where
+    produce is dropped: the construction can anchor the search (tight-window benchmark days)
+    and PyVRP's start can miss where the construction does not; drops at the end search harvest
+    days far faster and better, but force every vehicle that could carry produce for a facility
+    past it (docs/benchmarks.md). Where no produce goes to a facility the two models are the
+    same. On an over-full day both drop freely: capacity binds there, and a vehicle that
+    unloads mid-route can collect more (at 1,000 iterations on Wugong's 2026-11-16, drops at the
+    end left out orders the fleet had room for). One search alone drops at the end as
+    `alone_drops_at_end` says."""
     if pyvrp_engine.supports(nm) is not None:
-        return [("ortools", seed + k, True) for k in range(workers)]
-    jobs = [("pyvrp", seed + k, k == 0) for k in range(min(workers, 2))]
-    jobs += [("ortools", seed + k, True) for k in range(workers - len(jobs))]
+        return [Job("ortools", seed + k, True) for k in range(workers)]
+    if workers == 1:
+        return [Job("pyvrp", seed, True, alone_drops_at_end(nm))]
+    jobs = [Job("pyvrp", seed, True), Job("pyvrp", seed + 1, False, not nm.overfull)]
+    jobs += [Job("ortools", seed + k, True) for k in range(2, workers)]
     return jobs
 
 
+def _much_produce_for_facilities(nm: NodeModel) -> bool:
+    visits = sum(1 for n in nm.nodes if n.pair >= 0 and not n.unload)
+    return visits >= DROPS_AT_END_MIN_SHARE * len(nm.nodes)
+
+
+def alone_drops_at_end(nm: NodeModel) -> bool:
+    """Whether a PyVRP search on its own drops produce at the end of its routes: where much
+    produce goes to facilities, unless the day is over-full (capacity binds there, and a
+    vehicle that unloads mid-route can collect more)."""
+    return _much_produce_for_facilities(nm) and not nm.overfull
+
+
 def _in_parallel(
-    nm: NodeModel, jobs: list[tuple[str, SolveParams, bool]], initial, t0: float, on_improve
+    nm: NodeModel, jobs: list[Job], params: SolveParams, initial, t0: float, on_improve
 ) -> list[EngineResult]:
     """Each job in a forked worker process that dies with this one; the best cost seen by any
     worker is reported as it improves."""
@@ -75,7 +114,7 @@ def _in_parallel(
     _SHARED["updates"] = updates = mp.get_context("fork").Queue()
     try:
         with forked_pool(len(jobs)) as pool:
-            pending = [pool.apply_async(_worker, (job,)) for job in jobs]
+            pending = [pool.apply_async(_worker, (job, params)) for job in jobs]
             best = (float("inf"), float("inf"))
             while not all(p.ready() for p in pending):
                 try:
@@ -108,41 +147,56 @@ def solve(nm: NodeModel, params: SolveParams) -> EngineResult:
     if not nm.nodes or left < MIN_SEARCH_S:
         return EngineResult("construction", initial, {**built, "search": "skipped"})
     if engine == "pyvrp":
-        result = pyvrp_engine.solve(nm, replace(params, time_limit=left), initial)
+        result = pyvrp_engine.solve(
+            nm, replace(params, time_limit=left), initial, drops_at_end=alone_drops_at_end(nm)
+        )
         return EngineResult(result.engine, result.routes, {**built, **result.stats})
     workers = params.workers or os.cpu_count() or 1
-    if _decompose(nm):
-        result = decompose.improve(nm, initial, replace(params, time_limit=left), workers)
-        return EngineResult(result.engine, result.routes, {**built, **result.stats})
     jobs = plan_jobs(nm, params.seed, workers)
+    grouped = None
+    if workers > 1 and _decompose(nm):
+        phase = min(left, DECOMPOSE_MAX_S)
+        result = decompose.improve(nm, initial, replace(params, time_limit=phase), workers)
+        left = params.time_limit - (time.perf_counter() - t0)
+        built.update(result.stats)
+        if left < WHOLE_DAY_MIN_S and not params.iterations:
+            return EngineResult(result.engine, result.routes, built)
+        # then PyVRP on the whole day from the groups' plan, a seed per core
+        grouped, initial, how = result, result.routes, "decomposition"
+        jobs = [Job("pyvrp", params.seed + k, True, True) for k in range(2)] + jobs[2:]
     if len(jobs) == 1:
-        e, s, _ = jobs[0]
-        results = [_run(e, nm, replace(params, seed=s, time_limit=left), initial)]
+        results = [jobs[0].run(nm, replace(params, time_limit=left), initial)]
     else:
-        quiet = replace(params, on_improve=None, progress=silent)  # picklable for the workers
-        runs = [(e, replace(quiet, seed=s, time_limit=left), w) for e, s, w in jobs]
-        results = _in_parallel(nm, runs, initial, t0, params.on_improve)
+        quiet = replace(params, time_limit=left, on_improve=None, progress=silent)  # picklable
+        results = _in_parallel(nm, jobs, quiet, initial, t0, params.on_improve)
     scored = [(objective(nm, r), i) for i, r in enumerate(results)]
-    _, winner = min(scored)
+    best, winner = min(scored)
     chosen = results[winner]
+    if grouped and objective(nm, grouped) <= best:  # the whole-day searches found nothing better
+        chosen, winner = grouped, -1
     stats = {
         **built,
         **chosen.stats,
         "engine": "auto",
         "winner": winner,
         "workers": [
-            {"engine": e, "seed": s, "start": how if w else e, "objective": round(o, 2)}
-            for (e, s, w), (o, _) in zip(jobs, scored, strict=True)
+            {
+                "engine": j.engine,
+                "seed": j.seed,
+                "start": how if j.warm else j.engine,
+                "drops": "at the end" if j.drops_at_end else "free",
+                "objective": round(o, 2),
+            }
+            for j, (o, _) in zip(jobs, scored, strict=True)
         ],
     }
     return EngineResult(chosen.engine, chosen.routes, stats)
 
 
 def _decompose(nm: NodeModel) -> bool:
-    shipments = sum(1 for n in nm.nodes if n.unload)
     return (
         len(nm.nodes) >= DECOMPOSE_MIN_NODES
-        and shipments >= DECOMPOSE_MIN_SHIPMENT_SHARE * len(nm.nodes)
+        and _much_produce_for_facilities(nm)
         and pyvrp_engine.supports(nm) is None
     )
 

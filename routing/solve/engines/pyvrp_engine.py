@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
-from pyvrp.search import NeighbourhoodParams, PerturbationParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
 from ...errors import EngineError
@@ -48,7 +47,7 @@ class _Progress(pyvrp.IteratedLocalSearchCallbacks):
         if best.is_feasible() and now - self.last >= 1.0:
             self.last = now
             cost = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost()
-            routes = _routes(self.m, best, len(self.nm.problem.vehicles))
+            routes = _routes(self.m, self.nm, best)
             served = sum(len(self.nm.nodes[k].orders) for seq in routes for k in seq)
             drops = sum(len(self.nm.nodes[k].unload) for seq in routes for k in seq)
             self.report(now, cost / MICRO, self.orders - (served - drops))
@@ -74,9 +73,6 @@ class Search:
     """PyVRP's search settings that the project changes (PyVRP's defaults otherwise)."""
 
     skip: frozenset[str] = SKIPPED_OPERATORS  # operators left out
-    history_length: int | None = None  # late-acceptance history; 1 = plain hill climbing
-    max_perturbations: int | None = None  # visits moved per perturbation, at most
-    num_neighbours: int | None = None  # granular neighbourhood size
 
 
 DEFAULT_SEARCH = Search()
@@ -88,30 +84,18 @@ def _params(
     """PyVRP's default penalty cap (1e5) assumes a distance costs about 1 per unit; ours cost
     micro-yuan, so the cap on the price of a unit of lateness or overload scales with the
     largest unit cost (measured on Solomon R101: the default cap never reaches feasibility).
-    The rest as `search` says."""
+    The operators as `search` says."""
     unit = max(max(vt.unit_distance_cost, vt.unit_duration_cost, 1) for vt in data.vehicle_types())
     defaults = pyvrp.SolveParams()
     ils = defaults.ils
     if callbacks is not None:
         ils = dataclasses.replace(ils, callbacks=callbacks)
-    if search.history_length is not None:
-        ils = dataclasses.replace(ils, history_length=search.history_length)
-    perturbation = defaults.perturbation
-    if search.max_perturbations is not None:
-        perturbation = PerturbationParams(perturbation.min_perturbations, search.max_perturbations)
-    neighbourhood = defaults.neighbourhood
-    if search.num_neighbours is not None:
-        neighbourhood = NeighbourhoodParams(
-            num_neighbours=search.num_neighbours,
-            weight_wait_time=neighbourhood.weight_wait_time,
-            symmetric_proximity=neighbourhood.symmetric_proximity,
-        )
     return pyvrp.SolveParams(
         ils=ils,
         penalty=pyvrp.PenaltyParams(max_penalty=1000.0 * unit),
-        neighbourhood=neighbourhood,
+        neighbourhood=defaults.neighbourhood,
         operators=[op for op in defaults.operators if op.__name__ not in search.skip],
-        perturbation=perturbation,
+        perturbation=defaults.perturbation,
     )
 
 
@@ -129,6 +113,9 @@ class _Mapping:
     client_node: tuple[int, ...]  # PyVRP client index -> node
     shipment_nodes: tuple[tuple[int, int], ...]  # shipment index -> (visit node, drop node)
     type_vehicles: tuple[tuple[int, ...], ...]  # vehicle type -> our vehicle positions
+    # drops at the end (`build_data(..., drops_at_end=True)`): the facility (point) each of our
+    # vehicles ends via, -1 for the hub; empty when produce rides as shipments
+    vehicle_end: tuple[int, ...] = ()
 
 
 def _vehicle_key(nm: NodeModel, v: int) -> tuple:
@@ -148,30 +135,58 @@ def _vehicle_key(nm: NodeModel, v: int) -> tuple:
     )
 
 
-def build_data(nm: NodeModel) -> _Mapping:
+def end_facilities(nm: NodeModel) -> dict[int, int]:
+    """The facility each vehicle that may carry facility-bound produce ends its route via:
+    the one whose produce it is scarcest for (each such visit counts 1 / the number of vehicles
+    allowed to serve it). A refrigerated truck thus ends at the cold store, the only vehicles
+    that may carry its produce, and an ordinary truck at the park."""
+    score: dict[int, dict[int, float]] = {}
+    for n in nm.nodes:
+        if n.pair >= 0 and not n.unload:
+            facility = nm.nodes[n.pair].point
+            for v in n.allowed:
+                mine = score.setdefault(v, {})
+                mine[facility] = mine.get(facility, 0.0) + 1.0 / len(n.allowed)
+    return {v: max(sorted(s), key=lambda f: s[f]) for v, s in score.items()}
+
+
+def build_data(nm: NodeModel, drops_at_end: bool = False) -> _Mapping:
+    """PyVRP's problem data of the node model. Produce bound for a facility rides as a PyVRP
+    shipment (pickup and drop placed freely), or, with `drops_at_end`, as a plain pickup that
+    each vehicle drops at the end of its route, at the one facility `end_facilities` gives it,
+    before it returns to the hub. The second is far faster to search (no shipment moves) and
+    exact for routes of that shape, the shape of nearly every route on Lixian's harvest day."""
     p = nm.problem
     nodes = nm.nodes
     hub = p.hub
-    loc_point = np.array([hub] + [n.point for n in nodes])  # location 0 is the depot
-    cold_node = np.array([False] + [any(p.orders[k].cold_chain for k in n.orders) for n in nodes])
+    ends = end_facilities(nm) if drops_at_end else {}
+    facilities = sorted(set(ends.values()))
+    base = 1 + len(facilities)  # location 0 is the depot, then the facilities routes end at
+    loc_point = np.array([hub] + facilities + [n.point for n in nodes])
+    cold_node = np.zeros(len(loc_point), dtype=bool)
+    cold_node[base:] = [any(p.orders[k].cold_chain for k in n.orders) for n in nodes]
+    bound = np.full(len(loc_point), -1)  # the facility a visit's produce goes to
+    bound[base:] = [nodes[n.pair].point if n.pair >= 0 and not n.unload else -1 for n in nodes]
     locations = [pyvrp.Location(x=p.points[q].lon, y=p.points[q].lat) for q in loc_point]
 
     groups: dict[tuple, list[int]] = {}
     for v in range(len(p.vehicles)):
-        groups.setdefault(_vehicle_key(nm, v), []).append(v)
-    profile_ids: dict[tuple[str, bool], int] = {}
+        groups.setdefault((*_vehicle_key(nm, v), ends.get(v, -1)), []).append(v)
+    profile_ids: dict[tuple[str, bool, int], int] = {}
     for key in groups:
-        profile_ids.setdefault((key[0], key[1]), len(profile_ids))
+        profile_ids.setdefault((key[0], key[1], key[-1]), len(profile_ids))
     fixed = np.array([p.points[q].service_fixed_s for q in loc_point])
     fixed[0] = 0  # returning to the depot is not a service stop
     setup = np.where(loc_point[:, None] != loc_point[None, :], fixed[None, :], 0)
     distances, durations = [], []
-    for (pkey, cold), _ in sorted(profile_ids.items(), key=lambda kv: kv[1]):
+    for (pkey, cold, end), _ in sorted(profile_ids.items(), key=lambda kv: kv[1]):
         d = p.dist_m[pkey][np.ix_(loc_point, loc_point)].astype(np.int64)
         t = p.time_s[pkey][np.ix_(loc_point, loc_point)].astype(np.int64) + setup
-        if not cold:  # cold-chain nodes are out of reach for this profile
-            d[cold_node, :] = d[:, cold_node] = UNREACHABLE
-            t[cold_node, :] = t[:, cold_node] = UNREACHABLE
+        out = cold_node & ~np.bool_(cold)  # cold-chain nodes need a cold vehicle
+        if drops_at_end:  # produce for another facility than this vehicle's end
+            out |= (bound >= 0) & (bound != end)
+        d[out, :] = d[:, out] = UNREACHABLE
+        t[out, :] = t[:, out] = UNREACHABLE
         np.fill_diagonal(d, 0)
         np.fill_diagonal(t, 0)
         distances.append(np.minimum(d, UNREACHABLE))
@@ -183,19 +198,19 @@ def build_data(nm: NodeModel) -> _Mapping:
             continue
         prize = round(n.penalty * MICRO)
         handling = p.points[n.point].service_per_parcel_s * n.parcels
-        if n.pair >= 0:
-            drop = nodes[n.pair]
+        drop = nodes[n.pair] if n.pair >= 0 else None
+        unloading = p.points[drop.point].service_per_parcel_s * drop.parcels if drop else 0
+        if drop and not drops_at_end:
             shipments.append(
                 pyvrp.Shipment(
-                    pickup_location=k + 1,
-                    delivery_location=n.pair + 1,
+                    pickup_location=base + k,
+                    delivery_location=base + n.pair,
                     pickup_tw_early=n.earliest,
                     pickup_tw_late=n.latest,
                     pickup_service_duration=handling,
                     delivery_tw_early=drop.earliest,
                     delivery_tw_late=drop.latest,
-                    delivery_service_duration=p.points[drop.point].service_per_parcel_s
-                    * drop.parcels,
+                    delivery_service_duration=unloading,
                     amount=[n.pickup_g, n.pickup_ml],
                     prize=prize,
                     required=False,
@@ -205,10 +220,10 @@ def build_data(nm: NodeModel) -> _Mapping:
         else:
             clients.append(
                 pyvrp.Client(
-                    location=k + 1,
+                    location=base + k,
                     delivery=[n.delivery_g, n.delivery_ml],
                     pickup=[n.pickup_g, n.pickup_ml],
-                    service_duration=handling,
+                    service_duration=handling + unloading,  # unloading moved to the visit
                     tw_early=n.earliest,
                     tw_late=n.latest,
                     prize=prize,
@@ -217,44 +232,64 @@ def build_data(nm: NodeModel) -> _Mapping:
             )
             client_node.append(k)
 
-    depot = pyvrp.Depot(
-        location=0,
-        tw_early=min(v.shift_start for v in p.vehicles),
-        tw_late=max(v.shift_end for v in p.vehicles),
-    )
+    depots = [
+        pyvrp.Depot(
+            location=0,
+            tw_early=min(v.shift_start for v in p.vehicles),
+            tw_late=max(v.shift_end for v in p.vehicles),
+        )
+    ]
+    for f in facilities:
+        drops = [n for n in nodes if n.unload and n.point == f]
+        depots.append(
+            pyvrp.Depot(
+                location=len(depots),
+                tw_early=min(n.earliest for n in drops),
+                tw_late=max(n.latest for n in drops),
+            )
+        )
     types, type_vehicles = [], []
     for key, members in groups.items():
         x = p.vehicles[members[0]]
+        end = key[-1]
+        # the drive from the facility back to the hub: its cost is fixed, its time comes off
+        # the shift
+        back_m = int(p.dist_m[key[0]][end, hub]) if end >= 0 else 0
+        back_s = int(p.time_s[key[0]][end, hub]) if end >= 0 else 0
+        back_cost = back_m / 1000 * x.cost_per_km + back_s / 3600 * x.cost_per_hour
         types.append(
             pyvrp.VehicleType(
                 num_available=len(members),
                 capacity=[p.capacity_g(members[0]), p.capacity_ml(members[0])],
                 start_depot=0,
-                end_depot=0,
-                fixed_cost=round(x.fixed_cost * MICRO),
+                end_depot=1 + facilities.index(end) if end >= 0 else 0,
+                fixed_cost=round((x.fixed_cost + back_cost) * MICRO),
                 tw_early=x.shift_start,
-                tw_late=x.shift_end,
-                shift_duration=x.max_work_s,
+                tw_late=max(x.shift_start, x.shift_end - back_s),
+                shift_duration=max(0, x.max_work_s - back_s),
                 unit_distance_cost=round(x.cost_per_km * MICRO / 1000),
                 unit_duration_cost=round(x.cost_per_hour * MICRO / 3600),
-                profile=profile_ids[(key[0], key[1])],
+                profile=profile_ids[(key[0], key[1], end)],
             )
         )
         type_vehicles.append(tuple(members))
     data = pyvrp.ProblemData(
         locations=locations,
         clients=clients,
-        depots=[depot],
+        depots=depots,
         vehicle_types=types,
         distance_matrices=distances,
         duration_matrices=durations,
         shipments=shipments,
     )
-    return _Mapping(data, tuple(client_node), tuple(shipment_nodes), tuple(type_vehicles))
+    vehicle_end = tuple(ends.get(v, -1) for v in range(len(p.vehicles))) if drops_at_end else ()
+    return _Mapping(
+        data, tuple(client_node), tuple(shipment_nodes), tuple(type_vehicles), vehicle_end
+    )
 
 
-def _routes(m: _Mapping, solution: pyvrp.Solution, n_vehicles: int) -> tuple[tuple[int, ...], ...]:
-    out: list[tuple[int, ...]] = [()] * n_vehicles
+def _routes(m: _Mapping, nm: NodeModel, solution: pyvrp.Solution) -> tuple[tuple[int, ...], ...]:
+    out: list[tuple[int, ...]] = [()] * len(nm.problem.vehicles)
     used = [0] * len(m.type_vehicles)
     for route in solution.routes():
         seq = []
@@ -267,6 +302,8 @@ def _routes(m: _Mapping, solution: pyvrp.Solution, n_vehicles: int) -> tuple[tup
                 seq.append(m.shipment_nodes[act.idx][0])
             else:
                 seq.append(m.shipment_nodes[act.idx][1])
+        if m.vehicle_end:  # the produce is dropped at the end, in the order it was collected
+            seq += [nm.nodes[k].pair for k in seq if nm.nodes[k].pair >= 0]
         t = route.vehicle_type()
         out[m.type_vehicles[t][used[t]]] = tuple(seq)
         used[t] += 1
@@ -274,24 +311,29 @@ def _routes(m: _Mapping, solution: pyvrp.Solution, n_vehicles: int) -> tuple[tup
 
 
 def warm_start(m: _Mapping, nm: NodeModel, routes) -> pyvrp.Solution:
-    """A PyVRP solution of another engine's routes (node sequences per vehicle)."""
-    client_of = {k: i for i, k in enumerate(m.client_node)}
+    """A PyVRP solution of another engine's routes (node sequences per vehicle). With drops at
+    the end, a visit whose produce goes to another facility than the vehicle's end is left out
+    (the search places it again)."""
+    client_of = {
+        k: pyvrp.Activity(pyvrp.ActivityType.CLIENT, i) for i, k in enumerate(m.client_node)
+    }
     ship_of = {}
     for i, (visit, drop) in enumerate(m.shipment_nodes):
         ship_of[visit] = pyvrp.Activity(pyvrp.ActivityType.PICKUP, i)
         ship_of[drop] = pyvrp.Activity(pyvrp.ActivityType.DELIVERY, i)
     type_of = {v: t for t, vs in enumerate(m.type_vehicles) for v in vs}
+
+    def fits(v: int, k: int) -> bool:
+        n = nm.nodes[k]
+        if not m.vehicle_end or n.pair < 0:
+            return True
+        return not n.unload and nm.nodes[n.pair].point == m.vehicle_end[v]
+
     out = []
     for v, seq in enumerate(routes):
-        if not seq:
-            continue
-        acts = [
-            pyvrp.Activity(pyvrp.ActivityType.CLIENT, client_of[k])
-            if k in client_of
-            else ship_of[k]
-            for k in seq
-        ]
-        out.append(pyvrp.Route(m.data, acts, type_of[v]))
+        acts = [client_of[k] if k in client_of else ship_of[k] for k in seq if fits(v, k)]
+        if acts:
+            out.append(pyvrp.Route(m.data, acts, type_of[v]))
     return pyvrp.Solution(m.data, out)
 
 
@@ -300,17 +342,19 @@ def solve(
     params: SolveParams,
     initial: tuple[tuple[int, ...], ...] | None = None,
     search: Search = DEFAULT_SEARCH,
+    drops_at_end: bool = False,
 ) -> EngineResult:
-    """PyVRP's search on the node model, from `initial` routes when given."""
+    """PyVRP's search on the node model, from `initial` routes when given; `drops_at_end` as
+    in `build_data`."""
     t0 = time.perf_counter()
-    stats: dict = {"nodes": len(nm.nodes)}
+    stats: dict = {"nodes": len(nm.nodes), "drops": "at the end" if drops_at_end else "free"}
     why = supports(nm)
     if why:
         raise EngineError(f"PyVRP cannot model this day: {why}")
     n_veh = len(nm.problem.vehicles)
     if not nm.nodes:
         return EngineResult("pyvrp", tuple(() for _ in range(n_veh)), stats)
-    m = build_data(nm)
+    m = build_data(nm, drops_at_end)
     runtime = MaxRuntime(max(0.05, params.time_limit - (time.perf_counter() - t0)))
     stop: MaxRuntime | MultipleCriteria = runtime
     if params.iterations:
@@ -343,4 +387,4 @@ def solve(
     )
     if not best.is_feasible():  # keep what it started from (feasible by construction)
         return EngineResult("pyvrp", initial or tuple(() for _ in range(n_veh)), stats)
-    return EngineResult("pyvrp", _routes(m, best, n_veh), stats)
+    return EngineResult("pyvrp", _routes(m, nm, best), stats)
