@@ -27,6 +27,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import mapping, shape
 from shapely.ops import unary_union
 
+from routing.geo import haversine_m
 from routing.inputs.county import find_county_dir, write_meta
 
 CONNECTORS = 12  # roads joining the two networks
@@ -49,8 +50,7 @@ def _write_rows(path: Path, fields: list[str], rows: list[dict]) -> None:
 
 
 def _km(lon0: float, lat0: float, lon1: float, lat1: float) -> float:
-    dx = (lon1 - lon0) * 111.32 * math.cos(math.radians((lat0 + lat1) / 2))
-    return math.hypot(dx, (lat1 - lat0) * 110.57)
+    return float(haversine_m(lon0, lat0, lon1, lat1)) / 1000
 
 
 def _join_roads(a: nx.MultiDiGraph, b: nx.MultiDiGraph) -> nx.MultiDiGraph:

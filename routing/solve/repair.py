@@ -208,15 +208,7 @@ def place_set_aside(nm: NodeModel, routes: Routes) -> Routes:
                     break
                 if base is None:
                     base = evaluate(p, nm.nodes, v, seq).cost if seq else 0.0
-                with_visit = [*seq[:i], k, *seq[i:]]
-                for trial in (
-                    [
-                        [*with_visit[: j + 1], n.pair, *with_visit[j + 1 :]]
-                        for j in range(i, len(seq) + 1)
-                    ]
-                    if n.pair >= 0
-                    else [with_visit]
-                ):
+                for trial in _with_visit(seq, i, k, n.pair):
                     ev = evaluate(p, nm.nodes, v, trial)
                     if ev.feasible and (best is None or ev.cost - base < best[0]):
                         best = (ev.cost - base, v, trial)
@@ -224,3 +216,11 @@ def place_set_aside(nm: NodeModel, routes: Routes) -> Routes:
             _, v, trial = best
             out[v] = trial
     return tuple(tuple(seq) for seq in out)
+
+
+def _with_visit(seq: list[int], i: int, k: int, drop: int) -> list[list[int]]:
+    """`seq` with visit `k` at position `i`, and its `drop` (if any, >= 0) at each later point."""
+    with_visit = [*seq[:i], k, *seq[i:]]
+    if drop < 0:
+        return [with_visit]
+    return [[*with_visit[: j + 1], drop, *with_visit[j + 1 :]] for j in range(i, len(seq) + 1)]
