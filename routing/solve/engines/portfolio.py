@@ -30,7 +30,9 @@ from .workers import forked_pool, objective
 
 MIN_SEARCH_S = 0.2  # with less time left after the construction, no search is started
 ORTOOLS_START_SHARE = 0.05  # of the limit, at most 2 s, for OR-Tools' first solution
-ORTOOLS_START_MAX_NODES = 1000  # beyond this it is cut off with visits left out (Lixian)
+# Beyond this OR-Tools' insertion does not finish in its 2 s: cut off with visits left out on
+# G&H 1,000 (2.4 s, 7-12 times the greedy objective) and Lixian; 0.7 s on 523 stops
+ORTOOLS_START_MAX_NODES = 800
 # One search alone drops produce at the end of its routes when this share of the stops or more
 # are visits whose produce goes to a facility (docs/benchmarks.md: Wugong's harvest day 0.30,
 # Lixian's 0.30, an ordinary day 0.01).
@@ -58,10 +60,11 @@ class Job(NamedTuple):
 
     def run(self, nm: NodeModel, params: SolveParams, initial) -> EngineResult:
         params = replace(params, seed=self.seed)
-        start = initial if self.warm else None
         if self.engine == "pyvrp":
-            return pyvrp_engine.solve(nm, params, start, drops_at_end=self.drops_at_end)
-        return ortools_engine.solve(nm, params, initial=start)
+            return pyvrp_engine.solve(
+                nm, params, initial, drops_at_end=self.drops_at_end, warm=self.warm
+            )
+        return ortools_engine.solve(nm, params, initial=initial if self.warm else None)
 
 
 def _worker(job: Job, params: SolveParams) -> EngineResult:

@@ -7,6 +7,8 @@ pickup and delivery (clients), produce bound for a facility (shipments), optiona
 restriction, so each node gets its own location and a profile that may not serve a node
 (refrigeration missing, or a road ban) sees that location as unreachable. The fixed service time
 spent on arriving at a new point goes into the duration matrix, as in the OR-Tools model.
+PyVRP's settings assume costs of about one per unit of distance; `_params` restates them in
+micro-yuan, so that it searches our days as it searches its own instances.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
+from pyvrp.search import NeighbourhoodParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
 from ...errors import EngineError
@@ -81,21 +84,45 @@ DEFAULT_SEARCH = Search()
 def _params(
     data: pyvrp.ProblemData, callbacks=None, search: Search = DEFAULT_SEARCH
 ) -> pyvrp.SolveParams:
-    """PyVRP's default penalty cap (1e5) assumes a distance costs about 1 per unit; ours cost
-    micro-yuan, so the cap on the price of a unit of lateness or overload scales with the
-    largest unit cost (measured on Solomon R101: the default cap never reaches feasibility).
-    The operators as `search` says."""
+    """PyVRP's defaults, in the units of our costs. PyVRP's default penalty cap (1e5) assumes a
+    distance costs about 1 per unit; ours cost micro-yuan, so the cap on the price of a unit of
+    lateness or overload scales with the largest unit cost (measured on Solomon R101: the
+    default cap never reaches feasibility). The granular neighbourhood likewise: see
+    `_wait_weight`. The operators as `search` says."""
     unit = max(max(vt.unit_distance_cost, vt.unit_duration_cost, 1) for vt in data.vehicle_types())
     defaults = pyvrp.SolveParams()
     ils = defaults.ils
     if callbacks is not None:
         ils = dataclasses.replace(ils, callbacks=callbacks)
+    nb = defaults.neighbourhood
     return pyvrp.SolveParams(
         ils=ils,
         penalty=pyvrp.PenaltyParams(max_penalty=1000.0 * unit),
-        neighbourhood=defaults.neighbourhood,
+        neighbourhood=NeighbourhoodParams(
+            weight_wait_time=nb.weight_wait_time * _wait_weight(data),
+            num_neighbours=nb.num_neighbours,
+            symmetric_proximity=nb.symmetric_proximity,
+        ),
         operators=[op for op in defaults.operators if op.__name__ not in search.skip],
         perturbation=defaults.perturbation,
+    )
+
+
+def _wait_weight(data: pyvrp.ProblemData) -> float:
+    """What a second of driving costs (cheapest vehicle type, at the average speed of its
+    profile's matrix): PyVRP ranks neighbours by edge cost plus a weight times the wait a
+    window forces, a weight made for instances whose costs are their distances and whose time
+    runs at one distance unit a second. Our edge costs are micro-yuan, so without this
+    scaling the windows vanish from the neighbourhood (on G&H R2_10_1, 29 % of PyVRP's own
+    neighbours kept; with it, all but one in 20,000)."""
+    speeds = {}
+    for p in {vt.profile for vt in data.vehicle_types()}:
+        d, t = np.asarray(data.distance_matrix(p)), np.asarray(data.duration_matrix(p))
+        ok = (d < UNREACHABLE) & (t < UNREACHABLE)
+        speeds[p] = float(d[ok].sum()) / max(1.0, float(t[ok].sum()))
+    return min(
+        vt.unit_distance_cost * speeds[vt.profile] + vt.unit_duration_cost
+        for vt in data.vehicle_types()
     )
 
 
@@ -150,12 +177,13 @@ def end_facilities(nm: NodeModel) -> dict[int, int]:
     return {v: max(sorted(s), key=lambda f: s[f]) for v, s in score.items()}
 
 
-def build_data(nm: NodeModel, drops_at_end: bool = False) -> _Mapping:
+def build_data(nm: NodeModel, drops_at_end: bool = False, required: bool = False) -> _Mapping:
     """PyVRP's problem data of the node model. Produce bound for a facility rides as a PyVRP
     shipment (pickup and drop placed freely), or, with `drops_at_end`, as a plain pickup that
     each vehicle drops at the end of its route, at the one facility `end_facilities` gives it,
     before it returns to the hub. The second is far faster to search (no shipment moves) and
-    exact for routes of that shape, the shape of nearly every route on Lixian's harvest day."""
+    exact for routes of that shape, the shape of nearly every route on Lixian's harvest day.
+    With `required`, every visit must be served (no prizes): see `solve`."""
     p = nm.problem
     nodes = nm.nodes
     hub = p.hub
@@ -192,11 +220,18 @@ def build_data(nm: NodeModel, drops_at_end: bool = False) -> _Mapping:
         distances.append(np.minimum(d, UNREACHABLE))
         durations.append(np.minimum(t, UNREACHABLE))
 
+    # a volume dimension that no order fills is left out (benchmarks): each dimension costs the
+    # search time on every move
+    volumes = any(n.delivery_ml or n.pickup_ml for n in nodes)
+
+    def load(g: int, ml: int) -> list[int]:
+        return [g, ml] if volumes else [g]
+
     clients, client_node, shipments, shipment_nodes = [], [], [], []
     for k, n in enumerate(nodes):
         if n.unload:
             continue
-        prize = round(n.penalty * MICRO)
+        prize = 0 if required else round(n.penalty * MICRO)
         handling = p.points[n.point].service_per_parcel_s * n.parcels
         drop = nodes[n.pair] if n.pair >= 0 else None
         unloading = p.points[drop.point].service_per_parcel_s * drop.parcels if drop else 0
@@ -211,9 +246,9 @@ def build_data(nm: NodeModel, drops_at_end: bool = False) -> _Mapping:
                     delivery_tw_early=drop.earliest,
                     delivery_tw_late=drop.latest,
                     delivery_service_duration=unloading,
-                    amount=[n.pickup_g, n.pickup_ml],
+                    amount=load(n.pickup_g, n.pickup_ml),
                     prize=prize,
-                    required=False,
+                    required=required,
                 )
             )
             shipment_nodes.append((k, n.pair))
@@ -221,13 +256,13 @@ def build_data(nm: NodeModel, drops_at_end: bool = False) -> _Mapping:
             clients.append(
                 pyvrp.Client(
                     location=base + k,
-                    delivery=[n.delivery_g, n.delivery_ml],
-                    pickup=[n.pickup_g, n.pickup_ml],
+                    delivery=load(n.delivery_g, n.delivery_ml),
+                    pickup=load(n.pickup_g, n.pickup_ml),
                     service_duration=handling + unloading,  # unloading moved to the visit
                     tw_early=n.earliest,
                     tw_late=n.latest,
                     prize=prize,
-                    required=False,
+                    required=required,
                 )
             )
             client_node.append(k)
@@ -260,7 +295,7 @@ def build_data(nm: NodeModel, drops_at_end: bool = False) -> _Mapping:
         types.append(
             pyvrp.VehicleType(
                 num_available=len(members),
-                capacity=[p.capacity_g(members[0]), p.capacity_ml(members[0])],
+                capacity=load(p.capacity_g(members[0]), p.capacity_ml(members[0])),
                 start_depot=0,
                 end_depot=1 + facilities.index(end) if end >= 0 else 0,
                 fixed_cost=round((x.fixed_cost + back_cost) * MICRO),
@@ -343,9 +378,16 @@ def solve(
     initial: tuple[tuple[int, ...], ...] | None = None,
     search: Search = DEFAULT_SEARCH,
     drops_at_end: bool = False,
+    warm: bool = True,
 ) -> EngineResult:
-    """PyVRP's search on the node model, from `initial` routes when given; `drops_at_end` as
-    in `build_data`."""
+    """PyVRP's search on the node model; `drops_at_end` as in `build_data`. `initial` is a
+    feasible plan (the construction): the search starts from it when `warm`, else from PyVRP's
+    own start, and it is the result if the search ends without a feasible plan. When it serves
+    every visit, every visit is required: a plan that serves all exists, and a visit's penalty
+    exceeds what serving it can cost, so only infeasible plans leave one out, and PyVRP
+    searches required visits faster (about a third more iterations a second on G&H 1,000;
+    docs/benchmarks.md). Not with drops at the end where produce goes to facilities: the start
+    then leaves out the visits a vehicle cannot end with."""
     t0 = time.perf_counter()
     stats: dict = {"nodes": len(nm.nodes), "drops": "at the end" if drops_at_end else "free"}
     why = supports(nm)
@@ -354,12 +396,18 @@ def solve(
     n_veh = len(nm.problem.vehicles)
     if not nm.nodes:
         return EngineResult("pyvrp", tuple(() for _ in range(n_veh)), stats)
-    m = build_data(nm, drops_at_end)
+    required = (
+        initial is not None
+        and sum(map(len, initial)) == len(nm.nodes)
+        and not (drops_at_end and any(n.pair >= 0 for n in nm.nodes))
+    )
+    stats["required"] = required
+    m = build_data(nm, drops_at_end, required)
     runtime = MaxRuntime(max(0.05, params.time_limit - (time.perf_counter() - t0)))
     stop: MaxRuntime | MultipleCriteria = runtime
     if params.iterations:
         stop = MultipleCriteria([MaxIterations(params.iterations), runtime])
-    init = warm_start(m, nm, initial) if initial else None
+    init = warm_start(m, nm, initial) if initial and warm else None
     with warnings.catch_warnings():
         # PyVRP warns when a penalty reaches its cap; an infeasible result is handled below
         warnings.simplefilter("ignore", PenaltyBoundWarning)
