@@ -397,11 +397,13 @@ def test_validator_catches_each_broken_rule(problem, data):
         # ambient vehicle, or its own vehicle's refrigeration taken away
         if orders[oid].cold_chain:
             event("cold-chain order moved")
-            # one line per route: its first cold-chain stop, counting the others
+            # one line per route: its first cold-chain stop, counting the other such orders (a
+            # stop can carry several)
             cold = [
                 k + 1
                 for k, t in enumerate(r.stops)
-                if any(orders[x].cold_chain for x in t.deliver + t.collect)
+                for x in t.deliver + t.collect
+                if orders[x].cold_chain
             ]
             warm = with_vehicle(problem, vid, cold_chain=False)
             found = [v for v in validate(plan, warm) if v.rule == "compatibility"]
