@@ -37,6 +37,11 @@ class Node:
     def orders(self) -> tuple[int, ...]:
         return self.deliver + self.collect + self.unload
 
+    @property
+    def facility_bound(self) -> bool:
+        """A visit that collects produce for a facility (its drop node is `pair`)."""
+        return self.pair >= 0 and not self.unload
+
 
 @dataclass(frozen=True)
 class NodeModel:

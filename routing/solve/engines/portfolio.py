@@ -96,7 +96,7 @@ def plan_jobs(nm: NodeModel, seed: int, workers: int) -> list[Job]:
 
 
 def _much_produce_for_facilities(nm: NodeModel) -> bool:
-    visits = sum(1 for n in nm.nodes if n.pair >= 0 and not n.unload)
+    visits = sum(1 for n in nm.nodes if n.facility_bound)
     return visits >= DROPS_AT_END_MIN_SHARE * len(nm.nodes)
 
 

@@ -129,7 +129,7 @@ def _wait_weight(data: pyvrp.ProblemData) -> float:
 def supports(nm: NodeModel) -> str | None:
     """None if PyVRP can express the node model, else why not."""
     for n in nm.nodes:
-        if n.pair >= 0 and not n.unload and (n.delivery_g or n.delivery_ml):
+        if n.facility_bound and (n.delivery_g or n.delivery_ml):
             return "a visit both delivers and collects produce for a facility"
     return None
 
@@ -169,7 +169,7 @@ def end_facilities(nm: NodeModel) -> dict[int, int]:
     that may carry its produce, and an ordinary truck at the park."""
     score: dict[int, dict[int, float]] = {}
     for n in nm.nodes:
-        if n.pair >= 0 and not n.unload:
+        if n.facility_bound:
             facility = nm.nodes[n.pair].point
             for v in n.allowed:
                 mine = score.setdefault(v, {})
@@ -194,7 +194,7 @@ def build_data(nm: NodeModel, drops_at_end: bool = False, required: bool = False
     cold_node = np.zeros(len(loc_point), dtype=bool)
     cold_node[base:] = [any(p.orders[k].cold_chain for k in n.orders) for n in nodes]
     bound = np.full(len(loc_point), -1)  # the facility a visit's produce goes to
-    bound[base:] = [nodes[n.pair].point if n.pair >= 0 and not n.unload else -1 for n in nodes]
+    bound[base:] = [nodes[n.pair].point if n.facility_bound else -1 for n in nodes]
     locations = [pyvrp.Location(x=p.points[q].lon, y=p.points[q].lat) for q in loc_point]
 
     groups: dict[tuple, list[int]] = {}
@@ -399,7 +399,7 @@ def solve(
     required = (
         initial is not None
         and sum(map(len, initial)) == len(nm.nodes)
-        and not (drops_at_end and any(n.pair >= 0 for n in nm.nodes))
+        and not (drops_at_end and any(n.facility_bound for n in nm.nodes))
     )
     stats["required"] = required
     m = build_data(nm, drops_at_end, required)
