@@ -153,8 +153,10 @@ def replacing_dir(final: Path, start_from: Path | None = None) -> Iterator[Path]
     With `start_from` (usually `final` itself), the staging folder starts as a copy of that
     folder made of hard links, so the block changes only what it writes. Writers must replace
     files (`write_atomic`, or a new file), never edit one in place: the copy shares its files
-    until the swap. Writers of one folder take turns (a lock file beside it, `.<name>.lock`)."""
-    final = Path(final)
+    until the swap. Writers of one folder take turns (a lock file beside it, `.<name>.lock`).
+    `final` is made absolute and normal first: `.` or `out/..` have no name of their own to put
+    the staging folder and the lock beside."""
+    final = Path(os.path.abspath(final))
     parent = final.parent
     parent.mkdir(parents=True, exist_ok=True)
     lock = os.open(parent / f".{final.name}.lock", os.O_RDWR | os.O_CREAT, 0o644)

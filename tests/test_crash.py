@@ -177,3 +177,17 @@ def test_data_build_killed_leaves_the_county_as_it_was(data, tmp_path):
     assert {k: v for k, v in rebuilt.items() if k.startswith("orders")} == {
         k: v for k, v in before.items() if k.startswith("orders")
     }  # a rebuild keeps the county's orders
+
+
+def test_a_folder_named_dot_is_replaced_in_place(tmp_path, monkeypatch):
+    """`route plan --out .`: the staging folder and the lock go beside the current folder."""
+    from routing.atomic import replacing_dir, write_atomic
+
+    here = tmp_path / "today"
+    here.mkdir()
+    (here / "old.txt").write_text("old")
+    monkeypatch.chdir(here)
+    with replacing_dir(Path(".")) as staging:
+        write_atomic(staging / "plan.json", "{}")
+    assert sorted(p.name for p in here.iterdir()) == ["plan.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".today.lock", "today"]
