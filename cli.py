@@ -192,7 +192,7 @@ def plan_cmd(
     """
     from routing.exports.plan_outputs import check_out_dir, write_plan
     from routing.pipeline import load_day, solve_day
-    from routing.plans.report import route_rows, summary_text, unserved_by_reason
+    from routing.plans.report import route_rows, summary_text, unserved_by_reason, unserved_rows
 
     say = _say(quiet or as_json)
     if out is not None:
@@ -237,6 +237,7 @@ def plan_cmd(
                     "summary": plan.summary(),
                     "routes": route_rows(plan, day.problem),
                     "unserved": unserved_by_reason(plan),
+                    "unserved_orders": unserved_rows(plan, day.problem),
                     "warnings": warnings,
                 },
                 ensure_ascii=False,
@@ -550,6 +551,59 @@ def orders_generate(date, county, seed, data_dir):
     click.echo(
         f"{path}: {len(orders_)} orders, {kg_out:,.0f} kg to deliver, {kg_in:,.0f} kg to collect"
     )
+
+
+@main.command("costs")
+@click.option("--year", type=click.IntRange(2000, 2100), required=True, help="Calendar year.")
+@county_option
+@click.option(
+    "--every",
+    type=click.IntRange(1, 366),
+    default=8,
+    show_default=True,
+    help="Plan every Nth day of the year; each stands for the days up to the next.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    help="Seconds of solve stage per planned day.",
+)
+@seed_option
+@iterations_option
+@engine_option
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+@data_dir_option
+@_fail_cleanly
+def costs_cmd(year, county, every, time_limit, seed, iterations, engine, as_json, quiet, data_dir):
+    """The year's cost of the county's fleet, from planned sample days, beside the budget of
+    its county.json: standing costs (vehicles, salaried drivers) every day, the routes'
+    costs (fuel and wear, overtime, dispatch) scaled from every Nth day.
+
+    \b
+    Example:
+      route costs --year 2026
+      route costs --year 2026 --county wugong --every 30 --time-limit 10
+    """
+    from dataclasses import asdict
+
+    from routing.costs.annual import annual_costs, costs_text
+
+    say = _say(quiet or as_json)
+    params = _params(time_limit, seed, iterations, engine, lambda _: None)
+    a = annual_costs(county, year, every, params, data_dir, say)
+    if as_json:
+        doc = {
+            **asdict(a),
+            "days": a.days,
+            "year_yuan": round(a.year_yuan, 2),
+            "budget_yuan_per_year": a.budget.per_year if a.budget else None,
+        }
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
+    else:
+        click.echo(costs_text(a))
 
 
 @main.group()

@@ -26,7 +26,8 @@ from .model.records import Order
 from .network.graph import RoadArrays, file_sha256, read_road_arrays, snap_points
 from .network.matrices import default_cache_dir, matrices_for
 from .plans.document import Plan
-from .plans.validate import Violation, recomputed_summary, validate
+from .plans.explain import explained
+from .plans.validate import Violation, recomputed_summary, standing_cost, validate
 from .solve.solver import solve_problem
 from .units import parse_date
 
@@ -149,7 +150,8 @@ def solve_day(day: Day, params: SolveParams | None = None) -> Plan:
         iterations=params.iterations,
         inputs=inputs_of(day),
         routes=solved.routes,
-        unserved=solved.unserved,
+        unserved=explained(p, solved.unserved),
+        standing_cost_yuan=standing_cost(p),
         stats={
             "tool": f"rural-route {__version__}",
             **solved.stats,

@@ -60,6 +60,9 @@ def vehicle(
     cold: bool = False,
     speed: float = 36.0,
     banned: frozenset = frozenset(),
+    salaried_hours: float = 0.0,
+    overtime: float = 0.0,
+    standing: float = 0.0,
 ) -> Vehicle:
     return Vehicle(
         id=vid,
@@ -76,6 +79,9 @@ def vehicle(
         cold_chain=cold,
         depot="HUB",
         max_speed_kph=speed,
+        vehicle_day=standing,
+        salaried_s=int(salaried_hours * H),
+        overtime_per_hour=overtime,
     )
 
 

@@ -31,8 +31,9 @@ def test_groups_of_routes_improve_the_harvest_day_and_repeat_exactly():
     after = objective(nm, first)  # inf if any route broke a rule
     assert after < before
     assert first.stats["decomposition"]["rounds"] == decompose.ROUNDS_WITH_ITERATIONS
-    served = sorted(k for seq in first.routes for k in seq)
-    assert served == sorted(k for seq in start for k in seq)  # nothing lost, nothing twice
+    served = [k for seq in first.routes for k in seq]
+    assert len(served) == len(set(served))  # nothing twice
+    assert {k for seq in start for k in seq} <= set(served)  # nothing lost
 
 
 def test_large_days_with_produce_for_facilities_are_decomposed_and_benchmarks_are_not(

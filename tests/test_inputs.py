@@ -141,6 +141,15 @@ def test_broken_orders_file(fixture, row, field, message):
             "must be <= 100000000 (the largest the solver represents), got 1e30",
         ),
         ("fleet_cost_per_km_inf.csv", 3, "cost_per_km_yuan", "'inf' is not a finite number"),
+        ("fleet_vehicle_day_negative.csv", 2, "vehicle_day_yuan", "must be >= 0, got -49.49"),
+        ("fleet_driver_day_text.csv", 3, "driver_day_yuan", "'215 yuan' is not a number"),
+        ("fleet_salaried_hours_25.csv", 4, "salaried_hours", "must be <= 24, got 25"),
+        (
+            "fleet_overtime_inf.csv",
+            3,
+            "overtime_per_hour_yuan",
+            "'inf' is not a finite number",
+        ),
     ],
 )
 def test_broken_fleet_file(wugong_copy, fixture, row, field, message):

@@ -124,7 +124,14 @@ def ref_route(problem: Problem, v: int, stops) -> RefRoute | None:
     assert ok
     if ret > veh.shift_end or ret - depart > veh.max_work_s:
         return None
-    cost = veh.fixed_cost + veh.cost_per_km * dist / 1000 + veh.cost_per_hour * (ret - depart) / H
+    hours = (ret - depart) / H
+    overtime = max(0.0, hours - veh.salaried_s / H)
+    cost = (
+        veh.fixed_cost
+        + veh.cost_per_km * dist / 1000
+        + veh.cost_per_hour * hours
+        + veh.overtime_per_hour * overtime
+    )
     return RefRoute(v, tuple(s.label for s in stops), depart, ret, tuple(starts), dist, cost)
 
 
@@ -329,16 +336,21 @@ def onboard_overload() -> Problem:
     return make_problem(pts, [vehicle("V1", kg=100)], orders)
 
 
-def hours_force_second_vehicle() -> Problem:
-    """Four villages 8 km out, N, E, S and W. One tour of all four takes well over an hour;
-    V1 may work one hour and V2's shift ends at 09:00, so each does two neighbours."""
-    pts = [
+def compass_villages() -> list:
+    """The hub and four villages 8 km out, N, E, S and W, five minutes of set-up each."""
+    return [
         point("HUB", 0, 0, tier="hub"),
         point("N", 0, 8, fixed=300),
         point("E", 8, 0, fixed=300),
         point("S", 0, -8, fixed=300),
         point("W", -8, 0, fixed=300),
     ]
+
+
+def hours_force_second_vehicle() -> Problem:
+    """Four villages 8 km out, N, E, S and W. One tour of all four takes well over an hour;
+    V1 may work one hour and V2's shift ends at 09:00, so each does two neighbours."""
+    pts = compass_villages()
     vs = [
         vehicle("V1", start=8 * H, max_hours=1.0),
         vehicle("V2", start=8 * H, end=9 * H, fixed=11.0),
@@ -393,6 +405,19 @@ def facility_pickup() -> Problem:
         order("dC", "C", kg=20, parcels=3),
     ]
     return make_problem(pts, vs, orders)
+
+
+def overtime_splits_the_tour(overtime: float = 60.0) -> Problem:
+    """The compass villages, two vehicles with no dispatch cost
+    and one salaried hour. One tour of all four is the shortest (49.94 km) but takes 1.72 h;
+    at 60 yuan an hour of overtime two tours of two neighbours (2 x 27.31 km, 0.93 h each)
+    are cheaper."""
+    pts = compass_villages()
+    vs = [
+        vehicle(f"V{k}", start=8 * H, fixed=0.0, salaried_hours=1.0, overtime=overtime)
+        for k in (1, 2)
+    ]
+    return make_problem(pts, vs, [order(f"o{p}", p) for p in "NESW"])
 
 
 def tight_windows() -> Problem:
@@ -491,13 +516,15 @@ TRI_ACD = ("TRI", ("A", "C", "D"))
         (hours_force_second_vehicle, 75.63, None),
         (km_versus_hour, 46.15, [{TRI_ACD, ("VAN", ("B", "F"))}, {TRI_ACD, ("VAN", ("F", "B"))}]),
         (facility_pickup, 37.41, [{("V1", ("C", "A", "F<-A", "B"))}]),
+        (overtime_splits_the_tour, 54.63, None),
     ],
     ids=lambda x: getattr(x, "__name__", None),
 )
 def test_optimum_matches_brute_force(build, expected_cost, expected_plans):
     """Costs by hand: 44.00 = 10 + 12 yuan fixed + 12.85 + 9.15 km; 18.00 = 10 + 8 km;
     75.63 = 10 + 11 + 2 x 27.31 km; 46.15 and 41.89 (worked in the reference's own test) need
-    the late departure; 37.41 = 10 + 10.71 km + 20 yuan/h x 3006 s (facility_pickup)."""
+    the late departure; 37.41 = 10 + 10.71 km + 20 yuan/h x 3006 s (facility_pickup); 54.63 =
+    2 x 27.31 km, two tours within the salaried hour."""
     p = build()
     opt, solved = solve_and_compare(p)
     assert opt.cost == pytest.approx(expected_cost, abs=0.01)
@@ -510,6 +537,13 @@ def test_optimum_matches_brute_force(build, expected_cost, expected_plans):
 @pytest.mark.parametrize("seed", [3, 11])
 def test_optimum_matches_brute_force_random(seed):
     solve_and_compare(random_instance(seed))
+
+
+def test_without_overtime_the_same_villages_take_one_tour():
+    """The counterpart of `overtime_splits_the_tour`: overtime is what splits it."""
+    opt, solved = solve_and_compare(overtime_splits_the_tour(overtime=0.0))
+    assert opt.cost == pytest.approx(49.94, abs=0.01)
+    assert len(solved.routes) == 1
 
 
 def test_tight_windows_nothing_dropped():

@@ -20,7 +20,7 @@ from ..inputs.tables import DEMAND_COLUMNS, FLEET_COLUMNS, POINT_COLUMNS, csv_te
 from ..network.graph import circuity, road_arrays
 from .admin import read_county, resolve_county
 from .demand import build_profiles
-from .fleet import build_fleet
+from .fleet import BUDGETS, build_fleet
 from .roadgen import generate_roads
 from .sites import build_sites
 
@@ -105,6 +105,7 @@ def build_county(
             "positions_generated": sum(r["located"] == "generated" for r in sites.rows),
         },
         "population_estimate": int(sum(p["population"] for p in profiles)),
+        **({"budget": BUDGETS[adcode]} if adcode in BUDGETS else {}),
         "road_network": {
             "generated": True,
             "note": "GENERATED road network on real administrative geography; not real roads. "

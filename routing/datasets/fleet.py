@@ -1,8 +1,13 @@
 """The default county fleet: a documented mix of vans, 4.2 m trucks and refrigerated trucks.
 
 Wugong's operations centre bought 30 vehicles for about RMB 5 million. The mix and every cost
-figure are explained in data/README.md ("Fleet"); other counties get the same mix scaled to their
-number of village-level units.
+figure are explained in data/README.md ("Fleet" and "Costs"); other counties get the same mix
+scaled to their number of village-level units.
+
+Costs follow a centre that owns its vehicles and pays salaried drivers: a vehicle's
+depreciation and insurance, and its driver's day, are paid whether it goes out or not
+(standing costs); a tour adds its fuel and wear per km, a dispatch cost, and overtime beyond
+the salaried day (marginal costs, which the search minimises).
 """
 
 from __future__ import annotations
@@ -13,6 +18,28 @@ from ..units import parse_hhmm
 
 REFERENCE_VILLAGES = 196  # Wugong's village-level units, for which the fleet is 30 vehicles
 REFERENCE_FLEET = 30
+
+# Standing costs (data/README.md, "Costs")
+LIFE_YEARS = 8  # straight-line depreciation of a light commercial vehicle
+RESIDUAL_SHARE = 0.05  # of the purchase price, left at the end of its life
+ON_COSTS = 1.25  # social insurance and housing fund on top of the gross wage
+RELIEF = 7 / 6  # drivers work 6 days a week and the fleet 7: one relief driver per six
+MONTHLY_WORKDAYS = 21.75  # PRC statutory average, the base of hourly and overtime pay
+OVERTIME_RATE = 1.5  # Labour Law Art. 44: at least 150 % of the hourly wage on working days
+SALARIED_HOURS = 8.0
+
+# Budgets the seed report states, by county adcode (county.json `budget`)
+BUDGETS = {
+    "610431": {
+        "running_yuan_per_year": 3_000_000,
+        "vehicles_yuan": 5_000_000,
+        "vehicle_life_years": LIFE_YEARS,
+        "residual_share": RESIDUAL_SHARE,
+        "source": "seed report on Wugong County's e-commerce logistics centre: RMB 5 M for "
+        "the 30 vehicles, RMB 3 M a year to run them; life and residual as the fleet's "
+        "depreciation (data/README.md, Costs)",
+    }
+}
 
 
 @dataclass(frozen=True)
@@ -28,9 +55,24 @@ class VehicleType:
     cold_chain: bool
     shift: tuple[str, str]
     max_hours: float
-    fixed_cost_yuan: float
+    fixed_cost_yuan: float  # dispatch: each day the vehicle goes out
     cost_per_km_yuan: float
-    cost_per_hour_yuan: float
+    insurance_yuan_year: float  # compulsory traffic insurance, commercial cover, licences
+    wage_yuan_month: float  # the driver's gross wage
+
+    @property
+    def vehicle_day_yuan(self) -> float:
+        depreciation = self.price_yuan * (1 - RESIDUAL_SHARE) / LIFE_YEARS
+        return round((depreciation + self.insurance_yuan_year) / 365, 2)
+
+    @property
+    def driver_day_yuan(self) -> float:
+        return round(self.wage_yuan_month * 12 * ON_COSTS * RELIEF / 365, 2)
+
+    @property
+    def overtime_per_hour_yuan(self) -> float:
+        hourly = self.wage_yuan_month / MONTHLY_WORKDAYS / SALARIED_HOURS
+        return round(hourly * OVERTIME_RATE, 2)
 
 
 VEHICLE_TYPES = (
@@ -46,9 +88,10 @@ VEHICLE_TYPES = (
         False,
         ("07:00", "19:00"),
         10.0,
-        70.0,
+        0.0,
         0.75,
-        30.0,
+        5_000,
+        4_500,
     ),
     VehicleType(
         "truck42",
@@ -62,9 +105,10 @@ VEHICLE_TYPES = (
         False,
         ("07:00", "19:00"),
         10.0,
-        95.0,
+        0.0,
         1.10,
-        32.0,
+        6_500,
+        5_000,
     ),
     VehicleType(
         "reefer42",
@@ -78,9 +122,10 @@ VEHICLE_TYPES = (
         True,
         ("06:00", "18:00"),
         10.0,
-        150.0,
+        20.0,
         1.60,
-        35.0,
+        8_500,
+        5_500,
     ),
 )
 _ID_PREFIX = {"van": "VAN", "truck42": "TRK", "reefer42": "REF"}
@@ -109,12 +154,16 @@ def build_fleet(villages: int, depot: str) -> list[dict]:
                     "max_hours": t.max_hours,
                     "fixed_cost_yuan": t.fixed_cost_yuan,
                     "cost_per_km_yuan": t.cost_per_km_yuan,
-                    "cost_per_hour_yuan": t.cost_per_hour_yuan,
+                    "cost_per_hour_yuan": 0.0,
                     "banned_roads": frozenset(t.banned_roads),
                     "cold_chain": t.cold_chain,
                     "depot": depot,
                     "max_speed_kph": t.max_speed_kph,
                     "purchase_price_yuan": t.price_yuan,
+                    "vehicle_day_yuan": t.vehicle_day_yuan,
+                    "driver_day_yuan": t.driver_day_yuan,
+                    "salaried_hours": SALARIED_HOURS,
+                    "overtime_per_hour_yuan": t.overtime_per_hour_yuan,
                 }
             )
     return rows

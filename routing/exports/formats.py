@@ -126,6 +126,7 @@ def to_geojson(routes: list[RouteView], unserved: list[UnservedView], crs: str) 
                     "stop_id": u.point,
                     "name": u.name,
                     "kg": u.kg,
+                    "detail": u.detail,
                 },
             }
         )
@@ -262,6 +263,7 @@ def to_gpkg(routes: list[RouteView], unserved: list[UnservedView], path: Path, c
             "name": u.name,
             "kind": u.kind,
             "kg": u.kg,
+            "detail": u.detail,
             "coordinates": crs,
             "geometry": Point(u.lon, u.lat),
         }

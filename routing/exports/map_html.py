@@ -15,13 +15,14 @@ import base64
 import html
 import json
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..network.graph import RoadArrays
 from ..units import format_hhmm
 from .fonts import Face, FontChain, subset_bytes
-from .views import COLOURS, PlaceVisit, RouteView, place_visits
+from .views import COLOURS, PlaceVisit, RouteView, UnservedView, place_visits
 
 # Base-layer style per road class: stroke width in screen pixels and grey level.
 _ROAD_STYLE = {
@@ -126,11 +127,43 @@ def _font_faces(text: str, fonts: FontChain) -> tuple[str, str]:
     return "\n".join(rules), ",".join([*names, "sans-serif"])
 
 
+def _unserved_layer(unserved: Sequence[UnservedView], frame: _Frame) -> tuple[str, str]:
+    """Red crosses at the places with unserved orders (a popup per place lists them with their
+    causes), and the layer's legend line."""
+    if not unserved:
+        return "", ""
+    at: dict[str, list[UnservedView]] = {}
+    for u in unserved:
+        at.setdefault(u.point, []).append(u)
+    marks = []
+    for mine in at.values():
+        x, y = frame.xy(mine[0].lon, mine[0].lat)
+        popup = f"<b>{html.escape(mine[0].name)}</b>: {len(mine)} unserved<br>" + "<br>".join(
+            html.escape(f"{u.order} ({u.reason}): {u.detail or u.name}") for u in mine
+        )
+        marks.append(
+            f'<g class="stop unserved" transform="translate({x},{y})" data-popup="'
+            f'{html.escape(popup, quote=True)}"><path d="M-6,-6L6,6M-6,6L6,-6"/></g>'
+        )
+    layer = f'<g class="route" id="v-unserved">{"".join(marks)}</g>'
+    legend = (
+        '<label><input type="checkbox" checked data-v="v-unserved">'
+        '<span class="sw x"></span>unserved '
+        f'<small class="stops">{len(unserved)} orders at {len(at)} places</small></label>'
+    )
+    return layer, legend
+
+
 def map_html(
-    routes: list[RouteView], roads: RoadArrays, title: str, fonts: FontChain | None = None
+    routes: list[RouteView],
+    roads: RoadArrays,
+    title: str,
+    fonts: FontChain | None = None,
+    unserved: Sequence[UnservedView] = (),
 ) -> str:
-    """The page; `routes` carry their road lines (WGS-84). `fonts` gives the Chinese glyphs
-    embedded in the page (default: the bundled subset, then installed CJK fonts)."""
+    """The page; `routes` carry their road lines (WGS-84), and `unserved` orders are red
+    crosses. `fonts` gives the Chinese glyphs embedded in the page (default: the bundled
+    subset, then installed CJK fonts)."""
     frame = _Frame(roads.lon, roads.lat)
     layers, legend = [], []
     box = [math.inf, math.inf, -math.inf, -math.inf]  # the routes' extent, for the first view
@@ -178,6 +211,10 @@ def map_html(
             f'{html.escape("<b>" + html.escape(hub.name) + "</b> (depot)", quote=True)}">'
             f'<rect x="-8" y="-8" width="16" height="16"/></g>'
         )
+    crosses, crosses_legend = _unserved_layer(unserved, frame)
+    if crosses:
+        layers.append(crosses)
+        legend.append(crosses_legend)
     view = json.dumps([0, 0, frame.width, round(frame.height, 1)])
     fields = {
         "title": html.escape(title),
@@ -209,6 +246,8 @@ svg{{width:100%;height:100%;display:block;cursor:grab}}
 .stop{{cursor:pointer}} .stop circle{{stroke:#fff;stroke-width:1.5}}
 .stop text{{font-size:9px;fill:#fff;text-anchor:middle;font-weight:bold;pointer-events:none}}
 .hub rect{{fill:#222;stroke:#fff;stroke-width:2}}
+.unserved path{{stroke:#c00;stroke-width:3;stroke-linecap:round}}
+.sw.x{{background:#c00;height:6px}}
 #panel{{position:absolute;top:8px;right:8px;max-height:calc(100% - 16px);max-width:calc(100% - 64px);
 overflow:auto;background:#fff;border:1px solid #ccc;border-radius:6px;padding:6px 8px;font-size:13px;box-sizing:border-box}}
 #panel summary{{cursor:pointer;font-weight:bold;white-space:nowrap}}

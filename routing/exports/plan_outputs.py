@@ -25,8 +25,8 @@ from ..plans.document import Plan
 from .fonts import FontChain
 from .formats import to_csv
 from .map_html import map_html
-from .sheets import write_sheets
-from .views import Catalogue, plan_views
+from .sheets import Cover, write_sheets
+from .views import Catalogue, UnservedView, plan_views
 
 if TYPE_CHECKING:  # the pipeline loads the solver: an export must not pay for it
     from ..pipeline import Day
@@ -56,17 +56,40 @@ def drivers_files(
     whether every name on the sheets is in Chinese (else some are in pinyin). Chinese comes
     from the bundled CJK subset; `system_fonts` lists the installed CJK fonts to fall back on
     for a character it lacks (None: look them up; an empty list: none, as on a bare machine)."""
-    routes, _ = plan_views(plan, cat, roads=roads, road_node=road_node)
-    if vehicle is not None:
-        routes = [r for r in routes if r.vehicle == vehicle]
+    routes, unserved = plan_views(plan, cat, roads=roads, road_node=road_node)
+    cover = None
+    if vehicle is not None:  # one driver's map and sheets: the day's overview is not theirs
+        routes, unserved = [r for r in routes if r.vehicle == vehicle], []
+    else:
+        cover = day_cover(plan, len(cat.vehicles), unserved)
     fonts = FontChain(system_fonts)
-    html = map_html(routes, roads, title, fonts).encode("utf-8") if page else b""
+    html = map_html(routes, roads, title, fonts, unserved).encode("utf-8") if page else b""
     pdf, chinese = b"", True
     if sheets:
         buf = io.BytesIO()
-        chinese = write_sheets(routes, roads, buf, title, fonts)
+        chinese = write_sheets(routes, roads, buf, title, fonts, cover)
         pdf = buf.getvalue()
     return html, pdf, chinese
+
+
+def day_cover(plan: Plan, fleet: int, unserved: Sequence[UnservedView]) -> Cover:
+    """The dispatcher's first page of the sheets: the day in figures, every unserved order
+    with its place and cause."""
+    served = plan.summary()["orders_served"]
+    lines = [
+        f"{len(plan.routes)} of {fleet} vehicles out, {plan.distance_m / 1000:,.1f} km, "
+        f"{sum(r.duration_s for r in plan.routes) / 3600:,.1f} h on tour",
+        f"orders: {served} served, {len(plan.unserved)} unserved",
+        f"cost of the routes: {plan.cost_yuan:,.2f} yuan",
+    ]
+    if plan.standing_cost_yuan is not None:
+        lines.append(
+            f"standing cost (vehicles and drivers, used or not): {plan.standing_cost_yuan:,.2f}"
+            f" yuan; cost of the day: {plan.cost_yuan + plan.standing_cost_yuan:,.2f} yuan"
+        )
+    lines.append(f"engine {plan.engine}, {plan.time_limit_s:g} s, seed {plan.seed}")
+    told = tuple(f"{u.order} ({u.reason}): {u.detail or u.name}" for u in unserved)
+    return Cover(tuple(lines), told)
 
 
 def title_of(plan: Plan, county_meta: dict) -> str:

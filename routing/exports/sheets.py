@@ -59,6 +59,14 @@ _BASE_FONT = "RouteSansCJKSC"  # the bundled subset, as registered with reportla
 _NOTE = "Names marked * are in pinyin: no installed font has their characters."
 
 
+@dataclass(frozen=True)
+class Cover:
+    """The dispatcher's first page: the day in figures, and each unserved order explained."""
+
+    lines: tuple[str, ...]
+    unserved: tuple[str, ...]  # one entry per order: id, reason, place and cause
+
+
 @dataclass
 class _Row:
     cells: list[str]
@@ -337,9 +345,11 @@ def write_sheets(
     target,
     title: str,
     fonts: FontChain | None = None,
+    cover: Cover | None = None,
 ) -> bool:
-    """Write the PDF to `target` (a path or a binary file); returns whether every name is in
-    Chinese (False: some are in pinyin, for want of a font that has their characters)."""
+    """Write the PDF to `target` (a path or a binary file), after the `cover` page if given;
+    returns whether every name is in Chinese (False: some are in pinyin, for want of a font
+    that has their characters)."""
     type_ = _Type(fonts or FontChain())
     shown_title = type_.shown(title)
     plans = []
@@ -347,18 +357,59 @@ def write_sheets(
         visits = place_visits(r)
         rows = [_row(v, type_) for v in visits]
         plans.append((r, visits, _pages(rows)))
+    if cover is not None:
+        cover = Cover(
+            tuple(type_.shown(t) for t in cover.lines),
+            tuple(type_.shown(t) for t in cover.unserved),
+        )
     type_.ready()
     with _binary_streams():
-        _write(target, plans, roads, type_, title, shown_title)
+        _write(target, plans, roads, type_, title, shown_title, cover)
     return not type_.fallback
 
 
-def _write(target, plans, roads: RoadArrays, type_: _Type, title: str, shown_title: str) -> None:
+def _cover(c: Canvas, type_: _Type, title: str, cover: Cover) -> None:
+    """The cover page, continued on further pages while unserved orders remain."""
+    y = PAGE_H - 48
+    type_.draw(c, MARGIN, y, f"{title}  ·  the day", 14, bold=True)
+    y -= 24
+    for line in cover.lines:
+        type_.draw(c, MARGIN, y, line, 10)
+        y -= 15
+    y -= 10
+    head = f"Unserved orders: {len(cover.unserved)}" if cover.unserved else "Every order served."
+    type_.draw(c, MARGIN, y, head, 11, bold=True)
+    y -= 17
+    for entry in cover.unserved:
+        lines = _wrap(entry, type_, 8.5, WIDTH - 12)
+        if y - 11 * len(lines) < BOTTOM:
+            c.showPage()
+            y = PAGE_H - 48
+            type_.draw(c, MARGIN, y, f"{title}  ·  unserved orders (continued)", 11, bold=True)
+            y -= 20
+        for k, line in enumerate(lines):
+            type_.draw(c, MARGIN + (12 if k else 0), y, line, 8.5)
+            y -= 11
+        y -= 3
+    c.showPage()
+
+
+def _write(
+    target,
+    plans,
+    roads: RoadArrays,
+    type_: _Type,
+    title: str,
+    shown_title: str,
+    cover: Cover | None = None,
+) -> None:
     base = _Base(roads)
     target = os.fspath(target) if isinstance(target, os.PathLike) else target  # a file too
     c = Canvas(target, pagesize=A4, pageCompression=1, invariant=1, initialFontName=type_.base)
     c.setTitle(title)
     c.setCreator("rural-route")
+    if cover is not None:
+        _cover(c, type_, shown_title, cover)
     for r, visits, pages in plans:
         fit = _Fit.of(r, base)
         road_form = base.form(c, _Base.level(fit.scale))

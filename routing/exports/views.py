@@ -152,6 +152,7 @@ class UnservedView:
     lat: float
     kind: str
     kg: float
+    detail: str  # the place and cause in a planner's words ('' in plans without them)
 
 
 def _xy(lon: float, lat: float, crs: str) -> tuple[float, float]:
@@ -303,6 +304,7 @@ def plan_views(
                 lat=y,
                 kind=o.kind,
                 kg=o.kg,
+                detail=u.detail,
             )
         )
     return routes, unserved

@@ -28,6 +28,7 @@ from ..geo import LocalProjection
 from ..model.records import ServicePoint, Vehicle
 from ..network.graph import file_sha256
 from ..units import format_hhmm
+from .budget import check_budget
 from .locations import DEFAULT_COUNTY, data_home, search_path
 from .tables import (
     DEMAND_COLUMNS,
@@ -236,13 +237,15 @@ def load_county(county: str = DEFAULT_COUNTY, data_dir: Path | None = None) -> C
 
 
 def _check_meta(path: Path, meta: dict, faults: Faults) -> None:
-    """The fields of county.json that planning uses: the adcode and the demand seed."""
+    """The fields of county.json that the tool uses: the adcode, the demand seed and the
+    budget."""
     adcode = meta.get("adcode")
     if not isinstance(adcode, str | int) or isinstance(adcode, bool) or not str(adcode).isdigit():
         faults.add(str(path), f"adcode {adcode!r:.40} is not a division code", field="adcode")
     seed = meta.get("seed", 1)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         faults.add(str(path), f"seed {seed!r:.40} is not a whole number >= 0", field="seed")
+    check_budget(meta, str(path), faults)
 
 
 def _boundary(path: Path, faults: Faults) -> BaseGeometry:
@@ -385,6 +388,10 @@ def _fleet(path: Path, points: dict[str, ServicePoint], faults: Faults) -> tuple
             cold_chain=r["cold_chain"],
             depot=r["depot"],
             max_speed_kph=r["max_speed_kph"],
+            vehicle_day=r.get("vehicle_day_yuan") or 0.0,
+            driver_day=r.get("driver_day_yuan") or 0.0,
+            salaried_s=int(round((r.get("salaried_hours") or 0.0) * 3600)),
+            overtime_per_hour=r.get("overtime_per_hour_yuan") or 0.0,
         )
         for r in rows
     )

@@ -135,6 +135,7 @@ class Column:
 MAX_POPULATION = 1_000_000  # residents of one village-level unit (a large one has 10,000)
 MAX_CROP_T = 20_000  # t/year of one crop from one village (a large apple village: 5,000)
 MAX_PRICE_YUAN = 1e9
+MAX_DAY_YUAN = 1e6  # a vehicle's or driver's day
 
 POINT_COLUMNS = (
     Column("id", _text, "", "service point id; NBS 12-digit code for towns and villages"),
@@ -197,6 +198,34 @@ FLEET_COLUMNS = (
         _number(0, hi=MAX_PRICE_YUAN),
         "yuan",
         "purchase price (documentation only)",
+    ),
+    Column(
+        "vehicle_day_yuan",
+        _number(0, hi=MAX_DAY_YUAN),
+        "yuan/day",
+        "standing cost, used or not: depreciation, insurance (blank: 0)",
+        optional=True,
+    ),
+    Column(
+        "driver_day_yuan",
+        _number(0, hi=MAX_DAY_YUAN),
+        "yuan/day",
+        "the driver's salaried day, paid whether the vehicle goes out or not (blank: 0)",
+        optional=True,
+    ),
+    Column(
+        "salaried_hours",
+        _number(0, hi=24),
+        "h",
+        "tour time the salaried day covers; overtime beyond it (blank: 0)",
+        optional=True,
+    ),
+    Column(
+        "overtime_per_hour_yuan",
+        _number(0, solver_max=LIMITS["overtime_per_hour_yuan"]),
+        "yuan/h",
+        "each tour hour beyond salaried_hours, on top of cost_per_hour_yuan (blank: 0)",
+        optional=True,
     ),
 )
 

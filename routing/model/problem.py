@@ -39,6 +39,7 @@ LIMITS = {
     "fixed_cost_yuan": 1e6,  # 1e12 micro-yuan a vehicle
     "cost_per_km_yuan": 1e4,  # 1e7 micro-yuan a metre; an UNREACHABLE leg: 1e16
     "cost_per_hour_yuan": 1e5,  # 2.8e7 micro-yuan a second
+    "overtime_per_hour_yuan": 1e5,  # likewise, on top of it
     "time_s": 10**8,  # any time of day, window or shift, below UNREACHABLE (10^9)
 }
 # Share of int64 the worst objective may use: the engines add and compare costs, and need room.
@@ -218,6 +219,12 @@ def limit_faults(
                 ("fixed_cost_yuan", "fixed_cost", LIMITS["fixed_cost_yuan"]),
                 ("cost_per_km_yuan", "cost_per_km", LIMITS["cost_per_km_yuan"]),
                 ("cost_per_hour_yuan", "cost_per_hour", LIMITS["cost_per_hour_yuan"]),
+                (
+                    "overtime_per_hour_yuan",
+                    "overtime_per_hour",
+                    LIMITS["overtime_per_hour_yuan"],
+                ),
+                ("salaried_s", "salaried_s", t),
                 ("shift_start", "shift_start", t),
                 ("shift_end", "shift_end", t),
                 ("max_work_s", "max_work_s", t),
@@ -269,7 +276,7 @@ def _objective_bound(
             trips_m = 2 * float(round_trip[reached].max(initial=0))
             legs[key] = trips_m, float(m[m < UNREACHABLE].max(initial=0))
         trips_m, longest_leg = legs[key]
-        hours = v.cost_per_hour * horizon_h
+        hours = v.time_cost(horizon_h * 3600)
         worst_order = max(worst_order, v.fixed_cost + v.cost_per_km * trips_m / 1000 + hours)
         routes += v.fixed_cost + v.cost_per_km * (n_orders + 1) * longest_leg / 1000 + hours
     return 2 * 4 * worst_order * n_orders + routes

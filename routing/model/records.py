@@ -63,17 +63,38 @@ class Vehicle:
     shift_start: int  # s since midnight
     shift_end: int
     max_work_s: int  # longest allowed tour, depot to depot
-    fixed_cost: float  # yuan per day used
+    fixed_cost: float  # yuan per day used (dispatch: loading, pre-cooling)
     cost_per_km: float  # yuan
     cost_per_hour: float  # yuan, charged on the tour's duration
     banned_roads: frozenset[str]
     cold_chain: bool
     depot: str  # service point id of its home hub
     max_speed_kph: float
+    # Standing costs, paid every day whether the vehicle goes out or not: they are the same for
+    # every plan of a day, so the search leaves them out and the plan reports them beside it.
+    vehicle_day: float = 0.0  # yuan/day: depreciation, insurance, registration
+    driver_day: float = 0.0  # yuan/day: the driver's salaried day
+    salaried_s: int = 0  # tour time covered by the salaried day ...
+    overtime_per_hour: float = 0.0  # ... and what each hour beyond it costs, in yuan
 
     @cached_property
     def profile(self) -> Profile:
         return Profile(self.max_speed_kph, self.banned_roads)
+
+    @property
+    def standing_cost(self) -> float:
+        return self.vehicle_day + self.driver_day
+
+    def time_cost(self, duration_s: float) -> float:
+        """Yuan for a tour of `duration_s`: the hourly rate on all of it, overtime beyond the
+        salaried time."""
+        over = max(0.0, duration_s - self.salaried_s)
+        return (self.cost_per_hour * duration_s + self.overtime_per_hour * over) / 3600.0
+
+    def route_cost(self, dist_m: float, duration_s: float) -> float:
+        """The marginal cost of a tour, the one rule the engines, the schedule and the validator
+        price a route by: dispatch, distance, time and overtime."""
+        return self.fixed_cost + self.cost_per_km * dist_m / 1000.0 + self.time_cost(duration_s)
 
 
 @dataclass(frozen=True)

@@ -125,11 +125,7 @@ def evaluate(problem: Problem, nodes: Sequence[Node], v: int, seq: Sequence[int]
         violation = violation or "time window"
     if ret > veh.shift_end or ret - depart > veh.max_work_s:
         violation = violation or "shift length"
-    cost = (
-        veh.fixed_cost
-        + veh.cost_per_km * dist / 1000.0
-        + veh.cost_per_hour * (ret - depart) / 3600.0
-    )
+    cost = veh.route_cost(dist, ret - depart)
     return RouteEval(
         feasible=violation is None,
         violation=violation,

@@ -108,6 +108,8 @@ def _serve_bound(problem: Problem, point: str, destination: str) -> float:
             veh.fixed_cost,
             veh.cost_per_km,
             veh.cost_per_hour,
+            veh.salaried_s,
+            veh.overtime_per_hour,
         )
         if tariff in seen or not all(problem.reaches(v, q) for q in stops):
             continue
@@ -116,7 +118,7 @@ def _serve_bound(problem: Problem, point: str, destination: str) -> float:
         metres = sum(problem.travel_m(v, d, q) + problem.travel_m(v, q, d) for q in stops)
         worst = max(
             worst,
-            veh.fixed_cost + veh.cost_per_km * metres / 1000 + veh.cost_per_hour * horizon / 3600,
+            veh.route_cost(metres, horizon),
         )
     return 2.0 * worst
 

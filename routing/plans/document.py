@@ -56,7 +56,8 @@ class Route:
 @dataclass(frozen=True)
 class Unserved:
     order: str
-    reason: str
+    reason: str  # one of UNSERVED_REASONS, verified by `route check`
+    detail: str = ""  # the place and the cause in a planner's words (routing.plans.explain)
 
 
 @dataclass(frozen=True)
@@ -72,12 +73,16 @@ class Plan:
     routes: tuple[Route, ...]
     unserved: tuple[Unserved, ...]
     stats: dict = field(default_factory=dict)
+    # the fleet's standing costs for the day (vehicles and salaried drivers, used or not); None
+    # in plans that do not state them (courier files, plans of earlier versions)
+    standing_cost_yuan: float | None = None
     # the `summary` block as a file states it (None for a plan made here): `route check`
     # compares it with the summary recomputed from the routes
     stated_summary: dict | None = field(default=None, compare=False)
 
     @property
     def cost_yuan(self) -> float:
+        """The marginal cost of the day: what the routes add to the standing costs."""
         return round(sum(r.cost_yuan for r in self.routes), 2)
 
     @property
@@ -93,6 +98,7 @@ class Plan:
             "cost_yuan": self.cost_yuan,
             "orders_served": served,
             "orders_unserved": len(self.unserved),
+            **day_costs(self.cost_yuan, self.standing_cost_yuan),
         }
 
     def to_dict(self) -> dict:
@@ -104,6 +110,13 @@ class Plan:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n"
+
+
+def day_costs(marginal: float, standing: float | None) -> dict:
+    """The summary's standing and full cost of the day, when the plan states its standing cost."""
+    if standing is None:
+        return {}
+    return {"standing_cost_yuan": standing, "day_cost_yuan": round(marginal + standing, 2)}
 
 
 def visit_spans(points: Sequence[str]) -> list[range]:

@@ -164,6 +164,7 @@ def plan_from_dict(d: object, source: str = "plan.json", courier: bool = False) 
         routes=routes,
         unserved=tuple(Unserved(**u) for u in d["unserved"]),
         stats=d.get("stats", {}),
+        standing_cost_yuan=d.get("standing_cost_yuan"),
         stated_summary=d.get("summary"),
     )
 

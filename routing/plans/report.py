@@ -40,8 +40,32 @@ def route_rows(plan: Plan, problem: Problem) -> list[dict]:
     return rows
 
 
+SHOWN_DETAILS = 10  # unserved orders explained in the terminal summary
+
+
 def unserved_by_reason(plan: Plan) -> dict[str, int]:
     return dict(Counter(u.reason for u in plan.unserved).most_common())
+
+
+def unserved_rows(plan: Plan, problem: Problem) -> list[dict]:
+    """Every unserved order with its ids, reason and the words that explain it (`--json`)."""
+    orders = {o.id: o for o in problem.orders}
+    points = {q.id: q for q in problem.points}
+    rows = []
+    for u in plan.unserved:
+        q = points[orders[u.order].point]
+        rows.append(
+            {
+                "order": u.order,
+                "reason": u.reason,
+                "point": q.id,
+                "name": q.name,
+                "name_pinyin": q.name_pinyin,
+                "town": q.town,
+                "detail": u.detail,
+            }
+        )
+    return rows
 
 
 def summary_text(plan: Plan, problem: Problem) -> str:
@@ -69,6 +93,12 @@ def summary_text(plan: Plan, problem: Problem) -> str:
         f"{tot('stops'):5d} {tot('parcels'):7d} {tot('kg_delivered'):8.1f} "
         f"{tot('kg_collected'):8.1f} {'':>6} {plan.cost_yuan:9.2f}"
     )
+    if plan.standing_cost_yuan is not None:
+        lines.append(
+            f"cost of the day: {plan.cost_yuan:,.2f} yuan for the routes + "
+            f"{plan.standing_cost_yuan:,.2f} standing ({len(problem.vehicles)} vehicles and "
+            f"drivers, used or not) = {plan.cost_yuan + plan.standing_cost_yuan:,.2f} yuan"
+        )
     served = plan.summary()["orders_served"]
     lines.append(f"orders: {served} served, {len(plan.unserved)} unserved")
     by_reason = unserved_by_reason(plan)
@@ -76,4 +106,9 @@ def summary_text(plan: Plan, problem: Problem) -> str:
         ids = [u.order for u in plan.unserved if u.reason == reason]
         more = f" ... (+{len(ids) - 5})" if len(ids) > 5 else ""
         lines.append(f"  unserved, {reason}: {n}  ({', '.join(ids[:5])}{more})")
+    told = [u for u in plan.unserved if u.detail]
+    for u in told[:SHOWN_DETAILS]:
+        lines.append(f"  {u.order}: {u.detail}")
+    if len(told) > SHOWN_DETAILS:
+        lines.append(f"  ... and {len(told) - SHOWN_DETAILS} more: see 'unserved' in plan.json")
     return "\n".join(lines)

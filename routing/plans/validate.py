@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from ..model.problem import UNREACHABLE, Problem
 from ..model.records import Order
 from ..units import format_hhmmss
-from .document import UNSERVED_REASONS, Plan, Route
+from .document import UNSERVED_REASONS, Plan, Route, day_costs
 from .reasons import check_reason, idle_carrier
 
 TIME_TOLERANCE_S = 1
@@ -146,11 +146,7 @@ def trace(r: Route, v: int, problem: Problem, orders: dict[str, Order]) -> Trace
     else:
         ret = t + int(tmat[where, depot])
         dist += int(dmat[where, depot])
-    cost = (
-        veh.fixed_cost
-        + veh.cost_per_km * dist / 1000
-        + veh.cost_per_hour * (ret - r.depart_s) / 3600
-    )
+    cost = veh.route_cost(dist, ret - r.depart_s)
     return Trace(
         start_kg,
         start_l,
@@ -516,12 +512,34 @@ def recomputed_summary(plan: Plan, problem: Problem) -> dict:
         else:
             dist, seconds = dist + t.dist, seconds + t.ret - r.depart_s
             cost += round(t.cost, 2)
+    stated = plan.stated_summary or {}
+    states_standing = plan.standing_cost_yuan is not None or "standing_cost_yuan" in stated
     return {
         **plan.summary(),
         "distance_km": round(dist / 1000, 3),
         "hours": round(seconds / 3600, 3),
         "cost_yuan": round(cost, 2),
+        **day_costs(round(cost, 2), standing_cost(problem) if states_standing else None),
     }
+
+
+def standing_cost(problem: Problem) -> float:
+    """Yuan the fleet costs on the day whatever the plan: every vehicle and driver, used or not."""
+    return round(sum(v.standing_cost for v in problem.vehicles), 2)
+
+
+def rule_standing(plan: Plan, problem: Problem) -> list[Violation]:
+    """A stated standing cost is the fleet's, whichever vehicles the plan uses."""
+    standing, real = plan.standing_cost_yuan, standing_cost(problem)
+    if standing is None or abs(standing - real) <= COST_TOLERANCE_YUAN:
+        return []
+    return [
+        Violation(
+            "cost",
+            f"standing_cost_yuan stated {standing:.2f}, but the fleet's vehicles and drivers "
+            f"cost {real:.2f} yuan a day",
+        )
+    ]
 
 
 def rule_summary(plan: Plan, problem: Problem) -> list[Violation]:
@@ -530,7 +548,9 @@ def rule_summary(plan: Plan, problem: Problem) -> list[Violation]:
     if stated is None:
         return []
     real = recomputed_summary(plan, problem)
-    tolerance = {"distance_km": 0.0015, "hours": 0.0015, "cost_yuan": COST_TOLERANCE_YUAN}
+    tolerance = {"distance_km": 0.0015, "hours": 0.0015}
+    for key in ("cost_yuan", "standing_cost_yuan", "day_cost_yuan"):
+        tolerance[key] = COST_TOLERANCE_YUAN
     out = []
     for key, value in real.items():
         claim = stated.get(key)
@@ -557,6 +577,7 @@ def validate(plan: Plan, problem: Problem) -> list[Violation]:
     out += rule_conservation(plan, problem)
     out += rule_reasons(plan, problem)
     out += rule_idle(plan, problem)
+    out += rule_standing(plan, problem)
     out += rule_summary(plan, problem)
     return out
 

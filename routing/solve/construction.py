@@ -20,15 +20,18 @@ from ..model.schedule import evaluate
 from ..model.visits import merged_view
 
 CANDIDATES = 8  # nearest candidates tried (in full) before a route is closed
+TOUR_KM = 50  # a county tour's length, to rank vehicles by what a tour of them costs
 
 
 def _vehicle_order(nm: NodeModel) -> list[int]:
-    """Cheapest capacity first, so the search starts from an economical fleet."""
+    """Cheapest capacity first (a tour's dispatch and distance cost per kg it can carry), so
+    the search starts from an economical fleet."""
     p = nm.problem
 
     def key(v: int) -> tuple[float, int]:
         veh = p.vehicles[v]
-        return (veh.fixed_cost / max(veh.capacity_kg, 1e-9), v)
+        tour = veh.fixed_cost + veh.cost_per_km * TOUR_KM
+        return (tour / max(veh.capacity_kg, 1e-9), v)
 
     return sorted(range(len(p.vehicles)), key=key)
 

@@ -88,8 +88,12 @@ def _grow_part(
     return kept, (slot[0] if slot else None)
 
 
-def place_leftovers(nm: NodeModel, routes: Routes) -> tuple[NodeModel, Routes]:
-    """The node model and routes with what could be placed of the dropped nodes' orders.
+def place_leftovers(
+    nm: NodeModel, routes: Routes, set_aside: bool = False
+) -> tuple[NodeModel, Routes]:
+    """The node model and routes with what could be placed of the dropped nodes' orders: of
+    the visits the search was given, or (`set_aside`) of those set aside on an over-full day,
+    which get the room only after the others.
 
     A visit is rebuilt part by part: the first part takes what one vehicle can, and only the
     orders it cannot take are offered to a further part on another vehicle (a split visit,
@@ -99,7 +103,9 @@ def place_leftovers(nm: NodeModel, routes: Routes) -> tuple[NodeModel, Routes]:
     out = [list(seq) for seq in routes]
     p = nm.problem
     for k, n in enumerate(nm.nodes):
-        if k in served or n.unload or n.pair >= 0 or len(n.orders) < 2:
+        if k in served or n.unload or n.pair >= 0 or not n.orders:
+            continue
+        if nm.set_aside.isdisjoint(n.orders) == set_aside:
             continue
         todo = sorted(
             n.orders, key=lambda o: (-p.orders[o].priority, p.orders[o].kg, p.orders[o].id)

@@ -111,8 +111,9 @@ def solve_problem(problem: Problem, params: SolveParams | None = None) -> Solved
     timings["search_s"] = time.perf_counter() - t
     t = time.perf_counter()
     routes = fill_idle(nm, result.routes)
-    routes = place_set_aside(nm, routes)
     nm, routes = place_leftovers(nm, routes)
+    routes = place_set_aside(nm, routes)
+    nm, routes = place_leftovers(nm, routes, set_aside=True)
     reasons = dropped_reasons(nm, routes)
     idle_fits = [o for o, why in reasons.items() if why == "not placed by the search"]
     if idle_fits and any(not seq for seq in routes):

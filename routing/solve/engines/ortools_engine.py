@@ -79,6 +79,11 @@ class _Model:
                 tdim.CumulVar(idx).SetRange(veh.shift_start, veh.shift_end)
             tdim.SetSpanUpperBoundForVehicle(veh.max_work_s, v)
             tdim.SetSpanCostCoefficientForVehicle(int(round(veh.cost_per_hour * MICRO / 3600)), v)
+            if veh.overtime_per_hour > 0 and veh.salaried_s < veh.max_work_s:
+                overtime = int(round(veh.overtime_per_hour * MICRO / 3600))
+                tdim.SetSoftSpanUpperBoundForVehicle(
+                    pywrapcp.BoundCost(veh.salaried_s, overtime), v
+                )
 
         for unit in ("g", "ml"):
             caps = [p.capacity_g(v) if unit == "g" else p.capacity_ml(v) for v in range(n_veh)]

@@ -158,6 +158,8 @@ def _vehicle_key(nm: NodeModel, v: int) -> tuple:
         x.fixed_cost,
         x.cost_per_km,
         x.cost_per_hour,
+        x.salaried_s,
+        x.overtime_per_hour,
         x.depot,
     )
 
@@ -292,6 +294,12 @@ def build_data(nm: NodeModel, drops_at_end: bool = False, required: bool = False
         back_m = int(p.dist_m[key[0]][end, hub]) if end >= 0 else 0
         back_s = int(p.time_s[key[0]][end, hub]) if end >= 0 else 0
         back_cost = back_m / 1000 * x.cost_per_km + back_s / 3600 * x.cost_per_hour
+        # PyVRP's shift is the salaried time and its overtime the rest of the longest tour
+        # (the drive back counted in the salaried time first)
+        longest = max(0, x.max_work_s - back_s)
+        paid = min(longest, max(0, x.salaried_s - back_s))
+        if x.overtime_per_hour <= 0:
+            paid = longest
         types.append(
             pyvrp.VehicleType(
                 num_available=len(members),
@@ -301,9 +309,11 @@ def build_data(nm: NodeModel, drops_at_end: bool = False, required: bool = False
                 fixed_cost=round((x.fixed_cost + back_cost) * MICRO),
                 tw_early=x.shift_start,
                 tw_late=max(x.shift_start, x.shift_end - back_s),
-                shift_duration=max(0, x.max_work_s - back_s),
+                shift_duration=paid,
+                max_overtime=longest - paid,
                 unit_distance_cost=round(x.cost_per_km * MICRO / 1000),
                 unit_duration_cost=round(x.cost_per_hour * MICRO / 3600),
+                unit_overtime_cost=round(x.overtime_per_hour * MICRO / 3600),
                 profile=profile_ids[(key[0], key[1], end)],
             )
         )
