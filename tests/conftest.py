@@ -14,6 +14,7 @@ from routing.model.params import SolveParams
 from routing.model.problem import Problem, build_problem
 from routing.model.records import Order, ServicePoint, Vehicle
 from routing.network.matrices import Matrices
+from routing.plans.document import Plan
 
 DAY = "2026-11-29"
 H = 3600
@@ -161,6 +162,22 @@ def _private_dirs(tmp_path_factory):
     mp.setenv("ROUTE_DATA_DIR", str(tmp_path_factory.mktemp("datahome")))
     yield
     mp.undo()
+
+
+def plan_of(problem: Problem, solved, iterations: int | None = None, seed: int = 0) -> Plan:
+    """The plan document of a solver result on a test problem (no input files)."""
+    return Plan(
+        county=problem.county,
+        adcode="",
+        date=problem.date,
+        engine=solved.engine,
+        seed=seed,
+        time_limit_s=BACKSTOP_S,
+        iterations=iterations,
+        inputs={},
+        routes=solved.routes,
+        unserved=solved.unserved,
+    )
 
 
 def budget(iterations: int, **kw) -> SolveParams:

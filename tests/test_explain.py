@@ -14,7 +14,7 @@ from routing.solve.solver import solve_problem
 
 from .conftest import H, budget, make_problem, order, point, vehicle
 
-HARVEST = "2026-10-14"  # Wugong's harvest day: cold produce in villages only lanes reach
+PEAK = "2026-11-16"  # Wugong's Double-11 peak: more deliveries than one tour each can carry
 
 
 def _why(problem) -> dict[str, tuple[str, str]]:
@@ -78,18 +78,18 @@ def test_a_full_fleet_says_how_much_is_to_move_against_its_capacity():
 
 def test_every_output_of_a_plan_explains_its_unserved_orders(tmp_path):
     out = tmp_path / "plan"
-    args = ["plan", "--date", HARVEST, "--iterations", "30", "--time-limit", "600", "--json"]
+    args = ["plan", "--date", PEAK, "--iterations", "30", "--time-limit", "600", "--json"]
     result = CliRunner().invoke(main, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     rows = report["unserved_orders"]
-    assert rows, "the harvest day has cold produce only lanes reach"
+    assert rows, "the peak day has more deliveries than the fleet carries in one tour each"
     doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert [u["order"] for u in doc["unserved"]] == [r["order"] for r in rows]
     for u, r in zip(doc["unserved"], rows, strict=True):
         assert u["detail"] == r["detail"] and r["name"] in u["detail"] and r["name_pinyin"]
-        if u["reason"] == "unreachable":
-            assert "only lane roads reach it" in u["detail"]
+        if u["reason"] == "fleet full":
+            assert "fleet full: 41.3 t of deliveries today, 40.2 t of capacity" in u["detail"]
     # the map: a red cross per place, in its own layer
     page = (out / "map.html").read_text(encoding="utf-8")
     places = {r["point"] for r in rows}
@@ -102,7 +102,7 @@ def test_every_output_of_a_plan_explains_its_unserved_orders(tmp_path):
 
 def test_the_sheets_open_with_the_days_cover_page(tmp_path):
     plan_dir = tmp_path / "plan"
-    args = ["plan", "--date", HARVEST, "--iterations", "30", "--time-limit", "600", "--quiet"]
+    args = ["plan", "--date", PEAK, "--iterations", "30", "--time-limit", "600", "--quiet"]
     assert CliRunner().invoke(main, [*args, "--out", str(plan_dir)]).exit_code == 0
     whole = plan_dir / "sheets.pdf"
     plan = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))

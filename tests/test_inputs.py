@@ -145,6 +145,12 @@ def test_broken_orders_file(fixture, row, field, message):
         ("fleet_driver_day_text.csv", 3, "driver_day_yuan", "'215 yuan' is not a number"),
         ("fleet_salaried_hours_25.csv", 4, "salaried_hours", "must be <= 24, got 25"),
         (
+            "fleet_insulated_maybe.csv",
+            3,
+            "insulated",
+            "'maybe' is not a yes/no value (use true or false)",
+        ),
+        (
             "fleet_overtime_inf.csv",
             3,
             "overtime_per_hour_yuan",

@@ -87,9 +87,18 @@ def ref_route(problem: Problem, v: int, stops) -> RefRoute | None:
     pts = [depot] + [problem.index[s.point] for s in stops] + [depot]
     if any(tmat[a, b] >= UNREACHABLE for a, b in itertools.pairwise(pts)):
         return None
-    every = [o for s in stops for o in s.deliver + s.collect]
-    if any(o.cold_chain and not veh.cold_chain for o in every):
-        return None
+    legs = {}  # cold produce on its first kilometre: order id -> (collect stop, unload stop)
+    if not veh.cold_chain:
+        for i, s in enumerate(stops):
+            for o in s.deliver + s.collect:
+                if not o.cold_chain:
+                    continue
+                if o in s.deliver or o.destination == hub:
+                    return None  # refrigerated all the way
+                drop = next((j for j, x in enumerate(stops) if o in x.unload), None)
+                if drop is None:
+                    return None
+                legs[o.id] = (i, drop)
     kg = sum(o.kg for s in stops for o in s.deliver)
     litres = sum(o.litres for s in stops for o in s.deliver)
     if kg > veh.capacity_kg + EPS or litres > veh.capacity_l + EPS:
@@ -122,6 +131,21 @@ def ref_route(problem: Problem, v: int, stops) -> RefRoute | None:
     depart = veh.shift_start + lo
     starts, ret, dist, _, ok = _simulate(problem, v, stops, depart)
     assert ok
+    for i, j in legs.values():  # the ride: leaving the village to reaching the store
+        s = stops[i]
+        here = problem.index[s.point]
+        left = starts[i] + problem.points[here].service_per_parcel_s * sum(
+            o.parcels for o in s.deliver + s.collect + s.unload
+        )
+        before = stops[j - 1]
+        at = problem.index[before.point]
+        left_before = starts[j - 1] + problem.points[at].service_per_parcel_s * sum(
+            o.parcels for o in before.deliver + before.collect + before.unload
+        )
+        reached = left_before + int(tmat[at, problem.index[stops[j].point]])
+        limit = 2 * H if veh.insulated else H
+        if reached - left > limit:
+            return None
     if ret > veh.shift_end or ret - depart > veh.max_work_s:
         return None
     hours = (ret - depart) / H

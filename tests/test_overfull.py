@@ -7,11 +7,10 @@ from __future__ import annotations
 from routing.model.admission import FILL
 from routing.model.visits import build_nodes
 from routing.pipeline import load_day
-from routing.plans.document import Plan
 from routing.plans.validate import validate
 from routing.solve.solver import solve_problem
 
-from .conftest import BACKSTOP_S, WUGONG, budget
+from .conftest import WUGONG, budget, plan_of
 
 PEAK = "2026-11-16"
 
@@ -55,18 +54,7 @@ def test_set_aside_orders_wait_first_and_the_plan_is_valid_for_each_seed():
     for seed in (0, 1):
         solved = solve_problem(problem, budget(1000, seed=seed))
         assert solved.stats["set_aside"] == len(ids)
-        plan = Plan(
-            county="wugong",
-            adcode="610431",
-            date=PEAK,
-            engine=solved.engine,
-            seed=seed,
-            time_limit_s=BACKSTOP_S,
-            iterations=1000,
-            inputs={},
-            routes=solved.routes,
-            unserved=solved.unserved,
-        )
+        plan = plan_of(problem, solved, 1000, seed)
         assert validate(plan, problem) == []  # "fleet full" is rechecked there
         assert {u.reason for u in solved.unserved} <= {"fleet full", "unreachable"}
         full = {u.order for u in solved.unserved if u.reason == "fleet full"}

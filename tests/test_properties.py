@@ -20,7 +20,7 @@ from routing.plans.document import Plan, Unserved
 from routing.plans.validate import validate
 from routing.solve.solver import solve_problem
 
-from .conftest import BACKSTOP_S, H, budget, make_problem, order, point, vehicle
+from .conftest import H, budget, make_problem, order, plan_of, point, vehicle
 from .test_model_bruteforce import RefStop, ref_route
 
 ITERATIONS = 300
@@ -118,19 +118,7 @@ def problems(draw) -> Problem:
 
 
 def solve(problem: Problem, iterations: int = ITERATIONS) -> Plan:
-    solved = solve_problem(problem, budget(iterations))
-    return Plan(
-        county="test",
-        adcode="",
-        date=problem.date,
-        engine=solved.engine,
-        seed=0,
-        time_limit_s=BACKSTOP_S,
-        iterations=iterations,
-        inputs={},
-        routes=solved.routes,
-        unserved=solved.unserved,
-    )
+    return plan_of(problem, solve_problem(problem, budget(iterations)), iterations)
 
 
 def resimulate(route, problem: Problem) -> list[tuple[int, int, int]]:
@@ -243,9 +231,17 @@ def test_solver_plans_keep_every_rule(problem):
                     aboard[x] = orders[x].destination
             for x in s.unload:
                 assert aboard.pop(x) == s.point
-            if not veh.cold_chain:
-                assert not any(orders[x].cold_chain for x in s.deliver + s.collect)
+            if not veh.cold_chain:  # cold goods ride refrigerated, but a first kilometre
+                assert not any(orders[x].cold_chain for x in s.deliver)
+                for x in s.collect:
+                    assert not orders[x].cold_chain or orders[x].destination != hub
         assert aboard == {}
+        if not veh.cold_chain:  # ... within the ride limit, leaving the village to the store
+            times = resimulate(r, problem)
+            for i, s in enumerate(r.stops):
+                for x in (x for x in s.collect if orders[x].cold_chain):
+                    j = next(j for j, t in enumerate(r.stops) if x in t.unload)
+                    assert times[j][0] - times[i][2] <= (2 * H if veh.insulated else H)
 
         # capacity in kg and litres after every stop, recomputed from the orders
         kg, litres = profile(r, problem)
@@ -276,7 +272,11 @@ def test_solver_plans_keep_every_rule(problem):
 
     # cold-chain orders without any refrigerated vehicle are unserved for that reason
     if not any(v.cold_chain for v in problem.vehicles):
-        cold = {o.id for o in problem.orders if o.cold_chain}
+        cold = {
+            o.id
+            for o in problem.orders
+            if o.cold_chain and (o.kind == "delivery" or o.destination == hub)
+        }
         assert {u.order: u.reason for u in plan.unserved if u.order in cold} == dict.fromkeys(
             cold, "no compatible vehicle"
         )

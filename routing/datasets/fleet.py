@@ -163,6 +163,7 @@ def build_fleet(villages: int, depot: str) -> list[dict]:
                     "vehicle_day_yuan": t.vehicle_day_yuan,
                     "driver_day_yuan": t.driver_day_yuan,
                     "salaried_hours": SALARIED_HOURS,
+                    "insulated": False,
                     "overtime_per_hour_yuan": t.overtime_per_hour_yuan,
                 }
             )

@@ -392,6 +392,7 @@ def _fleet(path: Path, points: dict[str, ServicePoint], faults: Faults) -> tuple
             driver_day=r.get("driver_day_yuan") or 0.0,
             salaried_s=int(round((r.get("salaried_hours") or 0.0) * 3600)),
             overtime_per_hour=r.get("overtime_per_hour_yuan") or 0.0,
+            insulated=bool(r.get("insulated")),
         )
         for r in rows
     )

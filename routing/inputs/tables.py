@@ -221,6 +221,13 @@ FLEET_COLUMNS = (
         optional=True,
     ),
     Column(
+        "insulated",
+        parse_bool,
+        "",
+        "an insulated cargo box: cold produce may ride 2 h unrefrigerated, not 1 (blank: false)",
+        optional=True,
+    ),
+    Column(
         "overtime_per_hour_yuan",
         _number(0, solver_max=LIMITS["overtime_per_hour_yuan"]),
         "yuan/h",

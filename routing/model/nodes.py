@@ -32,6 +32,7 @@ class Node:
     latest: int = 0
     penalty: float = 0.0  # yuan if left out (visits; 0 for drop nodes)
     allowed: tuple[int, ...] = ()  # vehicles that may serve it
+    cold: bool = False  # a visit for cold-chain goods (its orders are all cold or none is)
 
     @property
     def orders(self) -> tuple[int, ...]:
@@ -50,3 +51,6 @@ class NodeModel:
     unservable: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     set_aside: frozenset[int] = frozenset()  # orders that wait first on an over-full day
     overfull: tuple[str, ...] = ()  # why the day is over-full, one sentence per load
+    # cold produce only vehicles without refrigeration can serve, on first-kilometre legs: left
+    # out of the search (which cannot bound a ride), placed after it (`repair.place_cold_legs`)
+    first_km: frozenset[int] = frozenset()

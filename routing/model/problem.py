@@ -162,7 +162,21 @@ class Problem:
         return max(o.earliest, p.opens), min(o.latest, p.closes)
 
     def compatible(self, v: int, o: Order) -> bool:
+        """Vehicle v may carry `o` anywhere on its route: refrigerated, or `o` is not cold."""
         return self.vehicles[v].cold_chain or not o.cold_chain
+
+    def first_km(self, v: int, o: Order) -> bool:
+        """Vehicle v, without refrigeration, may carry cold produce `o` on a first-kilometre
+        leg: collected and unloaded next at its pre-cooling facility, the drive between them
+        within the vehicle's unrefrigerated ride. Deliveries and produce for the hub need
+        refrigeration all the way."""
+        veh = self.vehicles[v]
+        if veh.cold_chain or not o.cold_chain or o.kind != "pickup":
+            return False
+        dest = self.index[o.destination]
+        if self.points[dest].tier != "facility":
+            return False
+        return self.travel_s(v, self.index[o.point], dest) <= veh.unrefrigerated_ride_s
 
 
 def _fmt(x: float) -> str:

@@ -11,6 +11,10 @@ from functools import cached_property
 from typing import Literal
 
 TIERS = ("hub", "facility", "township", "village")
+# How long cold produce may ride without refrigeration to its pre-cooling store (data/README.md,
+# "Cold chain"): in an ordinary closed box, and in an insulated one.
+AMBIENT_RIDE_S = 3600
+INSULATED_RIDE_S = 2 * 3600
 ROAD_CLASSES = (
     "motorway",
     "trunk",
@@ -76,10 +80,19 @@ class Vehicle:
     driver_day: float = 0.0  # yuan/day: the driver's salaried day
     salaried_s: int = 0  # tour time covered by the salaried day ...
     overtime_per_hour: float = 0.0  # ... and what each hour beyond it costs, in yuan
+    insulated: bool = False  # an insulated cargo box (no refrigeration unit)
 
     @cached_property
     def profile(self) -> Profile:
         return Profile(self.max_speed_kph, self.banned_roads)
+
+    @property
+    def unrefrigerated_ride_s(self) -> int:
+        """Longest ride cold produce may take on this vehicle without refrigeration, from its
+        village to the pre-cooling store (0 for a refrigerated vehicle: no limit applies)."""
+        if self.cold_chain:
+            return 0
+        return INSULATED_RIDE_S if self.insulated else AMBIENT_RIDE_S
 
     @property
     def standing_cost(self) -> float:

@@ -20,7 +20,8 @@ from .problem import UNREACHABLE, Problem
 @dataclass(frozen=True)
 class RouteEval:
     feasible: bool
-    violation: str | None  # first rule broken: capacity, time window, shift length, unreachable
+    violation: str | None  # first rule broken: capacity, time window, shift length, cold ride,
+    # unreachable
     depart: int
     ret: int
     arrival: tuple[int, ...]
@@ -64,6 +65,19 @@ def _forward(problem: Problem, nodes, v: int, seq, depart: int):
         return None
     dist += m_at(where, depot)
     return arrival, start, departure, waits, t + back, dist
+
+
+def _rides_too_long(nodes, seq, departure, arrival, veh) -> bool:
+    """Cold produce on a vehicle without refrigeration (a first-kilometre leg) reaches its
+    facility later than the vehicle's unrefrigerated ride after leaving its village."""
+    if not any(nodes[k].cold for k in seq):  # the usual case: nothing cold on board
+        return False
+    at = {k: i for i, k in enumerate(seq)}
+    return any(
+        arrival[at[n.pair]] - departure[i] > veh.unrefrigerated_ride_s
+        for i, n in enumerate(nodes[k] for k in seq)
+        if n.cold and n.pair in at and not n.unload
+    )
 
 
 def evaluate(problem: Problem, nodes: Sequence[Node], v: int, seq: Sequence[int]) -> RouteEval:
@@ -125,6 +139,8 @@ def evaluate(problem: Problem, nodes: Sequence[Node], v: int, seq: Sequence[int]
         violation = violation or "time window"
     if ret > veh.shift_end or ret - depart > veh.max_work_s:
         violation = violation or "shift length"
+    if not veh.cold_chain and _rides_too_long(nodes, seq, departure, arrival, veh):
+        violation = violation or "cold ride"
     cost = veh.route_cost(dist, ret - depart)
     return RouteEval(
         feasible=violation is None,

@@ -70,6 +70,7 @@ def visit_nodes(
                 earliest=max(problem.window(p[k])[0] for k in part),
                 latest=min(problem.window(p[k])[1] for k in part),
                 penalty=sum(penalty(k) for k in part),
+                cold=p[part[0]].cold_chain,
             )
         )
         away = tuple(k for k in collect if p[k].destination != hub_id)
@@ -169,14 +170,20 @@ def build_nodes(problem: Problem) -> NodeModel:
 
     unservable: dict[int, str] = {}
     candidates: dict[int, list[int]] = {}
+    first_km: set[int] = set()
     for k, o in enumerate(orders):
-        compat = [v for v in range(len(problem.vehicles)) if problem.compatible(v, o)]
-        if not compat:
+        # vehicles that may carry it: anywhere on a route, or on a first-kilometre leg
+        carriers = [
+            v
+            for v in range(len(problem.vehicles))
+            if problem.compatible(v, o) or problem.first_km(v, o)
+        ]
+        if not carriers:
             unservable[k] = "no compatible vehicle"
             continue
         reach = [
             v
-            for v in compat
+            for v in carriers
             if problem.reaches(v, problem.index[o.point])
             and (o.kind == "delivery" or problem.reaches(v, problem.index[o.destination]))
         ]
@@ -191,7 +198,11 @@ def build_nodes(problem: Problem) -> NodeModel:
         if not ok:
             unservable[k] = why or "time window"
             continue
-        candidates[k] = ok
+        anywhere = [v for v in ok if problem.compatible(v, o)]
+        if anywhere:
+            candidates[k] = anywhere
+        else:
+            first_km.add(k)
 
     aside, overfull = set_aside(problem, candidates)
 
@@ -252,6 +263,7 @@ def build_nodes(problem: Problem) -> NodeModel:
         unservable=MappingProxyType(unservable),
         set_aside=aside,
         overfull=overfull,
+        first_km=frozenset(first_km),
     )
 
 

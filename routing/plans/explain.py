@@ -62,10 +62,20 @@ def _unreachable(problem: Problem, o: Order, allowed: list[int]) -> str:
     roads = " or ".join(ROAD_WORDS.get(c, c) for c in banned) or "some roads"
     carrier = "vehicles with refrigeration" if o.cold_chain else "the vehicles that may carry it"
     also = " (none with refrigeration)" if o.cold_chain else ""
-    return (
+    why = (
         f"only {roads} reach it, and {carrier} ({_kinds(problem, allowed)}) may not use "
         f"them; vehicles allowed there: {_kinds(problem, reach)}{also}"
     )
+    if len(stops) > 1 and o.cold_chain:  # cold produce for a store: a leg without refrigeration?
+        legs = [v for v in reach if not problem.vehicles[v].cold_chain]
+        if legs:
+            drive = min(problem.travel_s(v, stops[0], stops[1]) for v in legs)
+            ride = max(problem.vehicles[v].unrefrigerated_ride_s for v in legs)
+            why += (
+                f", which may carry it without refrigeration for {ride // 60} min, and the "
+                f"drive to {problem.points[stops[1]].name} takes {drive / 60:.0f} min"
+            )
+    return why
 
 
 def _time_window(problem: Problem, o: Order, allowed: list[int]) -> str:
@@ -134,6 +144,9 @@ def _fleet_full(problem: Problem, o: Order) -> str:
 def detail(problem: Problem, u: Unserved, o: Order) -> str:
     """The cause of unserved order `o`, with its place."""
     allowed = [v for v in range(len(problem.vehicles)) if problem.compatible(v, o)]
+    legs = [v for v in range(len(problem.vehicles)) if problem.first_km(v, o)]
+    if legs and u.reason != "unreachable":  # the limits of the vehicles that may carry it
+        allowed += legs
     if u.reason == "no compatible vehicle":
         cause = "it needs a refrigerated vehicle and the fleet has none"
     elif u.reason == "unreachable":

@@ -2,14 +2,17 @@
 
 The reasons (docs/plan-format.md) and what makes each true:
 
-- `no compatible vehicle`: no vehicle of the fleet may carry the order (cold chain).
+- `no compatible vehicle`: no vehicle of the fleet may carry the order (cold chain: only
+  refrigerated vehicles, and for cold produce bound for a pre-cooling facility also a vehicle
+  whose unrefrigerated ride covers the drive there).
 - `unreachable`: no vehicle that may carry it can drive from its depot to the order's point
   (and to the produce's facility) and back.
 - `capacity`, `time window`, `shift length`: no vehicle could serve the order even on a trip
   of its own, and this is a rule such a trip breaks.
 - `fleet full`: some vehicle could serve it alone, but no place in any route of the plan keeps
   every rule, counting the empty route of each idle vehicle: as a stop of its own at any
-  position, with produce for a facility unloaded there just before the route returns.
+  position, with produce for a facility unloaded there just before the route returns (on a
+  vehicle without refrigeration, cold produce is unloaded right after: a first-kilometre leg).
 - `not placed by the search`: such a place exists; the search did not find it in its budget.
   Never while a vehicle that could serve the order on a trip of its own stands idle (the
   `idle` rule, `idle_carrier`): a planner would send that vehicle.
@@ -140,8 +143,28 @@ def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
     return None
 
 
+def _leg_only(problem: Problem, v: int, o: Order) -> bool:
+    """Vehicle v has no refrigeration, and may carry cold produce `o` only on a first-kilometre
+    leg: unloaded at its facility (a pre-cooling store, not the hub) within the vehicle's
+    unrefrigerated ride, here the drive straight there."""
+    veh = problem.vehicles[v]
+    if veh.cold_chain or not o.cold_chain or o.kind != "pickup":
+        return False
+    dest = problem.index[o.destination]
+    if problem.points[dest].tier != "facility":
+        return False
+    drive = problem.time_s[veh.profile.key][problem.index[o.point], dest]
+    return drive <= veh.unrefrigerated_ride_s
+
+
 def _compatible(problem: Problem, o: Order) -> list[int]:
-    return [v for v, veh in enumerate(problem.vehicles) if veh.cold_chain or not o.cold_chain]
+    """Vehicles that may carry `o`: refrigerated ones or any for goods that are not cold, and
+    first-kilometre legs of cold produce."""
+    return [
+        v
+        for v, veh in enumerate(problem.vehicles)
+        if veh.cold_chain or not o.cold_chain or _leg_only(problem, v, o)
+    ]
 
 
 def _reaches(problem: Problem, v: int, o: Order) -> bool:
@@ -163,9 +186,14 @@ def _place(plan: Plan, problem: Problem, o: Order, vehicles: list[int]) -> tuple
         calls = _calls(r, problem, orders) if r is not None else []
         if calls is None:
             continue
-        tail = [unload] if unload is not None else []
         for i in range(len(calls) + 1):
-            if _breaks(problem, v, [*calls[:i], visit, *calls[i:], *tail]) is None:
+            if unload is None:
+                trial = [*calls[:i], visit, *calls[i:]]
+            elif _leg_only(problem, v, o):  # unloaded right after: the ride is the drive
+                trial = [*calls[:i], visit, unload, *calls[i:]]
+            else:
+                trial = [*calls[:i], visit, *calls[i:], unload]
+            if _breaks(problem, v, trial) is None:
                 return veh.id, i + 1
     return None
 

@@ -249,14 +249,38 @@ def rule_order(x: _Route) -> list[Violation]:
 
 
 def rule_compatibility(x: _Route) -> list[Violation]:
+    """Cold-chain orders ride refrigerated, except cold produce on its first kilometre: a
+    vehicle without refrigeration may take it to its pre-cooling facility (not the hub)
+    within the vehicle's unrefrigerated ride, from leaving the village to reaching the store
+    (data/README.md, "Cold chain")."""
     if x.veh.cold_chain:
         return []
-    breaches = [
-        (k, f"cold-chain order '{oid}' on a vehicle without refrigeration")
-        for k, s in enumerate(x.r.stops, start=1)
-        for role, oid, o in _orders_of(s, x.orders)
-        if o.cold_chain and role != "unload"
-    ]
+    limit = x.veh.unrefrigerated_ride_s
+    unloaded = {
+        oid: k for k, s in enumerate(x.r.stops, start=1) for oid in s.unload if oid in x.orders
+    }
+    breaches = []
+    for k, s in enumerate(x.r.stops, start=1):
+        for role, oid, o in _orders_of(s, x.orders):
+            if not o.cold_chain or role == "unload":
+                continue
+            dest = x.problem.index.get(o.destination)
+            if role == "deliver" or dest is None or x.problem.points[dest].tier != "facility":
+                where = "a delivery" if role == "deliver" else "produce for the hub"
+                breaches.append((k, f"cold-chain order '{oid}' ({where}) without refrigeration"))
+                continue
+            if oid not in unloaded or not x.drivable:
+                continue  # never unloaded: the `order` rule says so; undrivable: `road`
+            left = x.t.stops[k - 1].departure
+            reached = x.t.stops[unloaded[oid] - 1].arrival
+            if reached - left > limit:
+                breaches.append(
+                    (
+                        k,
+                        f"cold-chain order '{oid}' rides {(reached - left) / 60:.0f} min without "
+                        f"refrigeration to its store (at most {limit // 60} min on this vehicle)",
+                    )
+                )
     if not breaches:
         return []
     return [x.bad("compatibility", _first_and_more(breaches, "such orders"), breaches[0][0])]

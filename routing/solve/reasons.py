@@ -23,24 +23,29 @@ def _fits(nm: NodeModel, routes: tuple[tuple[int, ...], ...], order: int) -> boo
     base = len(nm.nodes)
     nodes = (*nm.nodes, *part)
     visit, drop = base, (base + 1 if len(part) > 1 else None)
-    tail = [drop] if drop is not None else []
     for v in sorted(range(len(p.vehicles)), key=lambda v: len(routes[v])):  # idle ones first
-        if not p.compatible(v, o):
+        if p.compatible(v, o):
+
+            def placed(seq: list[int], i: int) -> list[int]:
+                return [*seq[:i], visit, *seq[i:], *([drop] if drop is not None else [])]
+        elif p.first_km(v, o) and drop is not None:  # a first-kilometre leg: the drop next
+
+            def placed(seq: list[int], i: int) -> list[int]:
+                return [*seq[:i], visit, drop, *seq[i:]]
+        else:
             continue
         seq = list(routes[v])
         for _, i in insertions(p, nodes, v, seq, visit):
-            if evaluate(p, nodes, v, [*seq[:i], visit, *seq[i:], *tail]).feasible:
+            if evaluate(p, nodes, v, placed(seq, i)).feasible:
                 return True
     return False
 
 
 def dropped_reasons(nm: NodeModel, routes: tuple[tuple[int, ...], ...]) -> dict[int, str]:
-    """Order position -> reason, for every order of a node that no route serves."""
+    """Order position -> reason, for every order of a node that no route serves and every
+    first-kilometre order no leg took."""
     served = {k for seq in routes for k in seq}
-    out: dict[int, str] = {}
-    for k, n in enumerate(nm.nodes):
-        if k in served or n.unload:
-            continue
-        for o in n.orders:
-            out[o] = "not placed by the search" if _fits(nm, routes, o) else "fleet full"
-    return out
+    left = [o for k, n in enumerate(nm.nodes) if k not in served and not n.unload for o in n.orders]
+    carried = {o for seq in routes for k in seq for o in nm.nodes[k].orders}
+    left += sorted(nm.first_km - carried)
+    return {o: "not placed by the search" if _fits(nm, routes, o) else "fleet full" for o in left}

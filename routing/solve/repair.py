@@ -173,8 +173,17 @@ def place_on_idle(nm: NodeModel, routes: Routes, orders: list[int]) -> tuple[Nod
         started.append(v)
         placed.add(o)
         group += 1
+    return _without(nm, nodes, out, placed)
+
+
+def _without(
+    nm: NodeModel, nodes: list[Node], out: list[list[int]], placed: set[int]
+) -> tuple[NodeModel, Routes]:
+    """The model and routes once `placed` orders ride on nodes of their own: the unserved
+    nodes they came from keep only the others."""
+    p = nm.problem
     served = {k for seq in out for k in seq}
-    for k, n in enumerate(nm.nodes):  # the nodes the orders came from keep only the others
+    for k, n in enumerate(nm.nodes):
         if k in served or n.unload or not placed.intersection(n.orders):
             continue
         rest = [o for o in n.orders if o not in placed]
@@ -184,6 +193,52 @@ def place_on_idle(nm: NodeModel, routes: Routes, orders: list[int]) -> tuple[Nod
             else _empty(n)
         )
     return replace(nm, nodes=tuple(nodes)), tuple(tuple(seq) for seq in out)
+
+
+def place_cold_legs(nm: NodeModel, routes: Routes) -> tuple[NodeModel, Routes]:
+    """Cold produce no refrigerated vehicle carries, each put on a first-kilometre leg where
+    one fits: collected by a vehicle without refrigeration and unloaded at its pre-cooling
+    store as the very next stop (`Problem.first_km`: the ride is then the drive between them),
+    at the cheapest feasible place, most urgent first. These are the orders only such legs
+    can serve (`NodeModel.first_km`) and cold orders the search left out."""
+    p = nm.problem
+    served = {o for seq in routes for k in seq for o in nm.nodes[k].orders}
+    todo = set(nm.first_km) | {
+        o
+        for n in nm.nodes
+        for o in n.collect
+        if o not in served and p.orders[o].cold_chain and o not in nm.set_aside
+    }
+    nodes = list(nm.nodes)
+    out = [list(seq) for seq in routes]
+    placed: set[int] = set()
+    group = 1 + max((n.group for n in nodes), default=-1)
+    for o in sorted(todo, key=lambda o: (-p.orders[o].priority, p.orders[o].id)):
+        able = [v for v in range(len(p.vehicles)) if p.first_km(v, p.orders[o])]
+        if not able:
+            continue
+        base = len(nodes)
+        nodes += [replace(n, allowed=tuple(able)) for n in link(visit_nodes(p, [o], group), base)]
+        best = None
+        for v in able:
+            seq = out[v]
+            before = None
+            for bound, i in insertions(p, nodes, v, seq, base):
+                if best is not None and bound >= best[0]:
+                    break
+                if before is None:
+                    before = evaluate(p, nodes, v, seq).cost if seq else 0.0
+                trial = [*seq[:i], base, base + 1, *seq[i:]]
+                ev = evaluate(p, nodes, v, trial)
+                if ev.feasible and (best is None or ev.cost - before < best[0]):
+                    best = (ev.cost - before, v, trial)
+        if best is None:
+            del nodes[base:]
+            continue
+        out[best[1]] = best[2]
+        placed.add(o)
+        group += 1
+    return _without(nm, nodes, out, placed)
 
 
 def place_set_aside(nm: NodeModel, routes: Routes) -> Routes:

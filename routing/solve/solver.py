@@ -17,7 +17,7 @@ from ..plans.document import Route, Stop, Unserved
 from .construction import fill_idle
 from .engines import portfolio
 from .reasons import dropped_reasons
-from .repair import place_leftovers, place_on_idle, place_set_aside
+from .repair import place_cold_legs, place_leftovers, place_on_idle, place_set_aside
 
 # Kept for the steps after the search: 5 % of the limit, or less on small days (measured: 0.05 s
 # on Lixian's harvest day with nothing left out, under 4 s with 544 of its 1,569 stops out).
@@ -112,6 +112,7 @@ def solve_problem(problem: Problem, params: SolveParams | None = None) -> Solved
     t = time.perf_counter()
     routes = fill_idle(nm, result.routes)
     nm, routes = place_leftovers(nm, routes)
+    nm, routes = place_cold_legs(nm, routes)
     routes = place_set_aside(nm, routes)
     nm, routes = place_leftovers(nm, routes, set_aside=True)
     reasons = dropped_reasons(nm, routes)

@@ -1,0 +1,127 @@
+"""Cold chain as practised: cold produce may ride without refrigeration on its first kilometre,
+to its pre-cooling store within the vehicle's unrefrigerated ride (1 h, 2 h insulated);
+deliveries and produce for the hub ride refrigerated all the way."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from routing.model.schedule import evaluate
+from routing.model.visits import build_nodes, link, visit_nodes
+from routing.plans.document import Plan, Route, Stop
+from routing.plans.explain import explained
+from routing.plans.validate import validate
+from routing.solve.solver import solve_problem
+
+from .conftest import H, budget, make_problem, order, plan_of, point, vehicle
+
+# 36 km/h: a km is 100 s. The cold store is 9 km east of the hub.
+VAN = replace(vehicle("VAN-1", start=8 * H), type="van")
+REEFER = replace(
+    vehicle("REF-1", start=8 * H, cold=True, banned=frozenset({"track"})), type="reefer42"
+)
+
+
+def _day(village_km: float, orders, vans=(VAN,)):
+    """The hub, the cold store and a village `village_km` east that only lanes reach (the
+    refrigerated truck may not use them)."""
+    pts = [
+        point("HUB", 0, 0, tier="hub"),
+        point("COLD", 9, 0, tier="facility"),
+        point("A", village_km, 0),
+    ]
+    return make_problem(pts, [*vans, REEFER], orders, {REEFER.profile.key: {"A"}})
+
+
+def _apples(at: str = "A", dest: str = "COLD"):
+    return order("apples", at, kind="pickup", kg=50, cold=True, destination=dest)
+
+
+def test_cold_produce_behind_lanes_rides_a_van_straight_to_the_store():
+    problem = _day(3, [_apples()])
+    assert build_nodes(problem).first_km == frozenset({0})  # left to the leg, not the search
+    solved = solve_problem(problem, budget(50))
+    assert solved.unserved == ()
+    (route,) = solved.routes
+    assert route.vehicle == "VAN-1"
+    assert [(s.point, s.collect, s.unload) for s in route.stops] == [
+        ("A", ("apples",), ()),
+        ("COLD", (), ("apples",)),
+    ]
+    assert validate(plan_of(problem, solved), problem) == []
+
+
+def test_a_ride_beyond_the_limit_is_unserved_and_says_why():
+    """45 km from the store: 75 minutes, more than an ordinary van's hour."""
+    problem = _day(54, [_apples()])
+    solved = solve_problem(problem, budget(50))
+    ((u),) = explained(problem, solved.unserved)
+    assert u.reason == "unreachable"
+    assert u.detail.endswith(
+        "vehicles allowed there: vans (none with refrigeration), which may carry it without "
+        "refrigeration for 60 min, and the drive to COLD takes 75 min"
+    )
+    assert validate(plan_of(problem, solved), problem) == []
+
+
+def test_an_insulated_box_doubles_the_ride():
+    insulated = replace(VAN, insulated=True)
+    problem = _day(54, [_apples()], vans=(insulated,))
+    solved = solve_problem(problem, budget(50))
+    assert solved.unserved == ()
+    assert validate(plan_of(problem, solved), problem) == []
+
+
+def test_cold_deliveries_and_produce_for_the_hub_never_ride_unrefrigerated():
+    orders = [
+        order("ice cream", "A", kg=10, cold=True),
+        order("fish", "A", kind="pickup", kg=10, cold=True, destination="HUB"),
+    ]
+    problem = _day(3, orders)
+    solved = solve_problem(problem, budget(50))
+    assert {u.order: u.reason for u in solved.unserved} == {
+        "ice cream": "unreachable",
+        "fish": "unreachable",
+    }
+    assert validate(plan_of(problem, solved), problem) == []
+
+
+def _with_b(orders):
+    """The hub, the store 9 km east, village A 3 km east and B 40 km north of A."""
+    pts = [
+        point("HUB", 0, 0, tier="hub"),
+        point("COLD", 9, 0, tier="facility"),
+        point("A", 3, 0),
+        point("B", 3, 40),
+    ]
+    return make_problem(pts, [VAN, REEFER], orders)
+
+
+def test_the_schedule_refuses_a_stop_that_stretches_a_ride_beyond_the_limit():
+    problem = _with_b([_apples(), order("parcel", "B", kg=5)])
+    nodes = [*link(visit_nodes(problem, [0], 0), 0), *visit_nodes(problem, [1], 1)]
+    assert evaluate(problem, nodes, 0, [2, 0, 1]).feasible  # B first, then the leg
+    # A, then 40 km north to B and 40.4 km down to the store: 134 minutes of ride
+    assert evaluate(problem, nodes, 0, [0, 2, 1]).violation == "cold ride"
+
+
+def _hand_plan(problem, stops: tuple[Stop, ...], depart: int) -> Plan:
+    route = Route("VAN-1", depart, depart, 0, 0.0, 0.0, 0.0, stops)
+    return Plan("test", "", problem.date, "imported", 0, 0.0, None, {}, (route,), ())
+
+
+def test_the_validator_catches_a_ride_too_long_and_cold_produce_for_the_hub():
+    fish = order("fish", "B", kind="pickup", kg=10, cold=True, destination="HUB")
+    problem = _with_b([_apples(), fish])
+    stops = (
+        Stop("A", 0, 0, 0, collect=("apples",)),
+        Stop("B", 0, 0, 0, collect=("fish",)),
+        Stop("COLD", 0, 0, 0, unload=("apples",)),
+    )
+    found = validate(_hand_plan(problem, stops, 8 * H), problem)
+    (v,) = [v for v in found if v.rule == "compatibility"]
+    assert v.message == (
+        "cold-chain order 'apples' rides 134 min without refrigeration to its store (at most "
+        "60 min on this vehicle) (and 1 more such orders on this route)"
+    )
+    assert (v.vehicle, v.stop) == ("VAN-1", 1)
