@@ -164,6 +164,11 @@ def main(debug):
     "(default: plans/<county>/<date>/).",
 )
 @click.option("--no-maps", is_flag=True, help="Skip the drivers' map.html and sheets.pdf.")
+@click.option(
+    "--no-calendar",
+    is_flag=True,
+    help="Visit every village with orders today, ignoring the county's visit calendar.",
+)
 @click.option("--quiet", is_flag=True, help="No progress or summary; errors only.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @data_dir_option
@@ -178,6 +183,7 @@ def plan_cmd(
     orders_file,
     out,
     no_maps,
+    no_calendar,
     quiet,
     as_json,
     data_dir,
@@ -199,7 +205,7 @@ def plan_cmd(
         check_out_dir(out)  # before any work: an --out that is a file
     t = time.perf_counter()
     say(f"loading {county} for {date} ...")
-    day = load_day(county, date, data_dir, None, orders_file, say)
+    day = load_day(county, date, data_dir, None, orders_file, say, calendar=not no_calendar)
     say(f"loaded in {time.perf_counter() - t:.1f} s; searching for up to {time_limit:g} s ...")
     last = [0.0]
 
@@ -551,6 +557,51 @@ def orders_generate(date, county, seed, data_dir):
     click.echo(
         f"{path}: {len(orders_)} orders, {kg_out:,.0f} kg to deliver, {kg_in:,.0f} kg to collect"
     )
+
+
+@main.command("schedule")
+@click.option("--from", "start", required=True, callback=_date, help="First day YYYY-MM-DD.")
+@click.option("--to", "end", required=True, callback=_date, help="Last day YYYY-MM-DD.")
+@county_option
+@click.option(
+    "--max-wait",
+    type=click.IntRange(0, 6),
+    default=2,
+    show_default=True,
+    help="Days a parcel may wait at its township station for the village's visit.",
+)
+@click.option(
+    "--daily-parcels",
+    type=click.FloatRange(min=0),
+    default=60,
+    show_default=True,
+    help="Villages with this many parcels a day or more are visited daily.",
+)
+@data_dir_option
+@_fail_cleanly
+def schedule_cmd(start, end, county, max_wait, daily_parcels, data_dir):
+    """Decide each village's visiting days for a period (daily, Mon/Wed/Fri or Tue/Thu/Sat)
+    from the period's orders, and write the county's calendars/<from>_<to>.csv, which
+    `route plan` then follows.
+
+    \b
+    Example:
+      route schedule --from 2026-03-02 --to 2026-03-08
+      route schedule --from 2026-10-05 --to 2026-10-11 --max-wait 1
+    """
+    from routing.calendars.schedule import make_calendar
+    from routing.units import parse_date
+
+    first, last = parse_date(start), parse_date(end)
+    if last < first:
+        raise click.BadParameter(f"--to {end} is before --from {start}", param_hint="--to")
+    if (last - first).days >= 366:
+        raise click.BadParameter("a calendar covers at most a year", param_hint="--to")
+    s = make_calendar(county, first, last, max_wait, daily_parcels, data_dir, _say(False))
+    click.echo(f"{s.path}: {len(s.rows)} villages over {s.days} days")
+    for pattern in ("daily", "mon-wed-fri", "tue-thu-sat"):
+        click.echo(f"  {pattern}: {s.count(pattern)} villages")
+    click.echo(f"  village visits a week: {s.visits_saved:.0%} fewer than visiting daily")
 
 
 @main.command("costs")

@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
+from .calendars.calendar_file import find_calendar, read_calendar
+from .calendars.day import CalendarDay, apply_calendar, calendar_stats
 from .errors import PlanInvalidError
 from .inputs.county import County, load_county
 from .inputs.demo_orders import generate_orders
@@ -25,7 +27,8 @@ from .model.problem import Problem, build_problem
 from .model.records import Order
 from .network.graph import RoadArrays, file_sha256, read_road_arrays, snap_points
 from .network.matrices import default_cache_dir, matrices_for
-from .plans.document import Plan
+from .plans.calendar_rule import rule_calendar
+from .plans.document import Deferred, Plan
 from .plans.explain import explained
 from .plans.validate import Violation, recomputed_summary, standing_cost, validate
 from .solve.solver import solve_problem
@@ -50,6 +53,13 @@ class Day:
     roads: RoadArrays = field(repr=False)
     nodes: np.ndarray = field(repr=False)  # per point, its road node (position in `roads`)
     timings: dict = field(default_factory=dict)
+    calendar: CalendarDay | None = None  # the visit calendar the day follows, if any
+
+    @property
+    def all_orders(self) -> tuple[Order, ...]:
+        """What the plan answers for: the orders planned, and those deferred by the calendar."""
+        deferred = tuple(o for o, _ in self.calendar.deferred) if self.calendar else ()
+        return tuple(sorted((*self.problem.orders, *deferred), key=lambda o: (o.date, o.id)))
 
 
 def load_day(
@@ -59,21 +69,34 @@ def load_day(
     cache_dir: Path | None = None,
     orders_file: Path | None = None,
     progress: Progress = _quiet,
+    calendar: bool = True,
 ) -> Day:
     """Everything a day's plan is made from: the county, the date's orders (its file, else the
-    demo orders of the demand model) and the travel matrices."""
+    demo orders of the demand model) under the county's visit calendar for the date, if it has
+    one and `calendar`, and the travel matrices."""
     day = parse_date(date)
     t = time.perf_counter()
     c = load_county(county, data_dir)
     file = orders_file or c.orders_path(day)
+    seed = None
     if orders_file is not None or file.exists():
         orders = read_orders(file, c, day)
         progress(f"orders: {len(orders)} from {file}")
-        return _day(c, day.isoformat(), orders, file, None, cache_dir, progress, t)
-    seed = int(c.meta.get("seed", 1))
-    orders = tuple(generate_orders(day, c.points, c.demand_rows(), c.meta["adcode"], seed))
-    progress(f"orders: no file {file}; using {len(orders)} generated demo orders (seed {seed})")
-    return _day(c, day.isoformat(), orders, None, seed, cache_dir, progress, t)
+        path: Path | None = file
+    else:
+        seed = int(c.meta.get("seed", 1))
+        orders = tuple(generate_orders(day, c.points, c.demand_rows(), c.meta["adcode"], seed))
+        progress(f"orders: no file {file}; using {len(orders)} generated demo orders (seed {seed})")
+        path = None
+    found = find_calendar(c, day) if calendar else None
+    if found is None:
+        return _day(c, day.isoformat(), orders, path, seed, cache_dir, progress, t)
+    cal = apply_calendar(c, day, orders, read_calendar(found, c))
+    progress(
+        f"calendar {found.name}: {len(cal.deferred)} orders wait for their village's next "
+        f"visit, {len(cal.carried)} of earlier days are due today"
+    )
+    return _day(c, day.isoformat(), cal.planned, path, seed, cache_dir, progress, t, cal)
 
 
 def _day(
@@ -85,6 +108,7 @@ def _day(
     cache_dir: Path | None,
     progress: Progress,
     t: float,
+    calendar: CalendarDay | None = None,
 ) -> Day:
     timings = {"load_s": time.perf_counter() - t}
     t = time.perf_counter()
@@ -112,6 +136,7 @@ def _day(
         timings=timings,
         roads=arrays,
         nodes=nodes,
+        calendar=calendar,
     )
 
 
@@ -129,6 +154,10 @@ def inputs_of(day: Day) -> dict:
         }
     else:
         out["orders"] = {"path": None, "sha256": None, "generated": True, "seed": day.orders_seed}
+    if day.calendar is not None:  # the orders planned come from several days: written beside
+        out["orders"] = {**out["orders"], "path": None, "sha256": None}
+        path = day.calendar.calendar.path
+        out["calendar"] = {"path": str(path.resolve()), "sha256": file_sha256(path)}
     return out
 
 
@@ -152,6 +181,9 @@ def solve_day(day: Day, params: SolveParams | None = None) -> Plan:
         routes=solved.routes,
         unserved=explained(p, solved.unserved),
         standing_cost_yuan=standing_cost(p),
+        deferred=tuple(Deferred(o.id, visit.isoformat()) for o, visit in day.calendar.deferred)
+        if day.calendar
+        else (),
         stats={
             "tool": f"rural-route {__version__}",
             **solved.stats,
@@ -163,9 +195,18 @@ def solve_day(day: Day, params: SolveParams | None = None) -> Plan:
             },
         },
     )
+    cal = day.calendar
+    if cal is not None:
+        served = {o for r in plan.routes for s in r.stops for o in (*s.deliver, *s.collect)}
+        plan = replace(plan, stats={**plan.stats, "calendar": calendar_stats(cal, served)})
     params.progress("validating the plan ...")
     t = time.perf_counter()
-    violations = validate(plan, p)
+    violations = validate(plan, p) + rule_calendar(
+        plan,
+        p,
+        cal.calendar if cal else None,
+        {o.id: o for o, _ in cal.deferred} if cal else {},
+    )
     timings["validate_s"] = time.perf_counter() - t
     if violations:
         raise PlanInvalidError(
@@ -200,7 +241,7 @@ def plan(
 def day_of(pf: PlanFile, cache_dir: Path | None = None, progress: Progress = _quiet) -> Day:
     """The day a plan file was made for, with its matrices (what checking it needs)."""
     t = time.perf_counter()
-    return _day(pf.county, pf.plan.date, pf.orders, pf.orders_path, None, cache_dir, progress, t)
+    return _day(pf.county, pf.plan.date, pf.planned, pf.orders_path, None, cache_dir, progress, t)
 
 
 @dataclass(frozen=True)
@@ -218,5 +259,8 @@ def check_plan(
     pf = open_plan(path)
     day = day_of(pf, cache_dir, progress)
     progress("checking every rule ...")
-    violations = validate(pf.plan, day.problem)
+    deferred = {d.order for d in pf.plan.deferred}
+    violations = validate(pf.plan, day.problem) + rule_calendar(
+        pf.plan, day.problem, pf.calendar, {o.id: o for o in pf.orders if o.id in deferred}
+    )
     return CheckReport(pf.plan, day.problem, violations, recomputed_summary(pf.plan, day.problem))

@@ -110,8 +110,9 @@ def write_plan(
     problem = day.problem
     cat = Catalogue.of(problem.points, problem.vehicles, problem.orders)
     files: dict[str, bytes] = {}
-    if plan.inputs["orders"].get("generated"):
-        text = csv_text(order_rows(problem.orders), ORDER_COLUMNS)
+    if plan.inputs["orders"].get("generated") or day.calendar is not None:
+        # generated orders, or orders of several days under a calendar: kept beside the plan
+        text = csv_text(order_rows(day.all_orders), ORDER_COLUMNS)
         files["orders.csv"] = text.encode("utf-8")
         orders = {
             **plan.inputs["orders"],

@@ -178,6 +178,16 @@ def import_orders(
     return [(day, final / name, n) for day, name, n in out]
 
 
+def day_orders(c: County, day: dt.date) -> tuple[tuple[Order, ...], Path | None]:
+    """A date's orders: its file in the county's orders/ if there is one (and its path), else
+    the demand model's demo orders (and None)."""
+    file = c.orders_path(day)
+    if file.exists():
+        return read_orders(file, c, day), file
+    seed = int(c.meta.get("seed", 1))
+    return tuple(generate_orders(day, c.points, c.demand_rows(), c.meta["adcode"], seed)), None
+
+
 def generate_to_file(
     county: str, day: dt.date, seed: int | None = None, data_dir: Path | None = None
 ) -> tuple[Path, list[Order]]:

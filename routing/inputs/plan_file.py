@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..calendars.calendar_file import Calendar, read_calendar
 from ..errors import Fault, InputError
 from ..model.records import Order
 from ..network.graph import file_sha256
@@ -24,8 +25,15 @@ class PlanFile:
     path: Path
     plan: Plan
     county: County
-    orders: tuple[Order, ...]
+    orders: tuple[Order, ...]  # the orders the plan answers for (planned and deferred)
     orders_path: Path
+    calendar: Calendar | None = None  # the visit calendar the plan followed
+
+    @property
+    def planned(self) -> tuple[Order, ...]:
+        """The orders planned: all but those the calendar deferred."""
+        deferred = {d.order for d in self.plan.deferred}
+        return tuple(o for o in self.orders if o.id not in deferred)
 
 
 def open_plan(path: Path) -> PlanFile:
@@ -34,7 +42,8 @@ def open_plan(path: Path) -> PlanFile:
     base = Path(path).resolve().parent
     faults = []
     resolved: dict[str, Path] = {}
-    for name in ("points", "fleet", "roads", "orders"):
+    names = ("points", "fleet", "roads", "orders")
+    for name in (*names, "calendar") if "calendar" in plan_.inputs else names:
         ref = plan_.inputs.get(name) or {}
         if not ref.get("path"):
             faults.append(
@@ -54,5 +63,10 @@ def open_plan(path: Path) -> PlanFile:
         raise InputError(faults)
     county_dir = resolved["points"].parent
     c = load_county(county_dir.name, county_dir.parent)
-    orders = read_orders(resolved["orders"], c, parse_date(plan_.date))
-    return PlanFile(Path(path), plan_, c, orders, resolved["orders"])
+    if "calendar" not in resolved:
+        orders = read_orders(resolved["orders"], c, parse_date(plan_.date))
+        return PlanFile(Path(path), plan_, c, orders, resolved["orders"])
+    # a calendar plans orders of earlier days too: the `calendar` rule checks their dates
+    orders = read_orders(resolved["orders"], c)
+    cal = read_calendar(resolved["calendar"], c)
+    return PlanFile(Path(path), plan_, c, orders, resolved["orders"], cal)

@@ -258,6 +258,15 @@ ORDER_COLUMNS = (
     Column("priority", _integer(1, 3), "", "1 normal, 2 express, 3 urgent or perishable"),
 )
 
+CALENDAR_COLUMNS = (
+    Column("point_id", _text, "", "village-level service point"),
+    Column("name", _optional_text, "", "its name (for people; not read)"),
+    Column("pattern", _choice(("daily", "mon-wed-fri", "tue-thu-sat")), "", "visiting days"),
+    Column("reason", _optional_text, "", "why this pattern (for people; not read)"),
+    Column("parcels_per_day", _number(0), "count", "mean parcels a day over the period"),
+    Column("max_wait_days", _integer(0, 6), "days", "the parcel waiting limit it was made for"),
+)
+
 DEMAND_COLUMNS = (
     Column("point_id", _text, "", "village-level service point"),
     Column("population", _integer(0, MAX_POPULATION), "people", "residents (generated estimate)"),

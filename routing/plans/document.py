@@ -61,6 +61,14 @@ class Unserved:
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """An order of the day left for its village's next visit by the visit calendar."""
+
+    order: str
+    visit: str  # YYYY-MM-DD of the visit that serves it
+
+
+@dataclass(frozen=True)
 class Plan:
     county: str
     adcode: str
@@ -76,6 +84,7 @@ class Plan:
     # the fleet's standing costs for the day (vehicles and salaried drivers, used or not); None
     # in plans that do not state them (courier files, plans of earlier versions)
     standing_cost_yuan: float | None = None
+    deferred: tuple[Deferred, ...] = ()  # with a visit calendar (inputs.calendar)
     # the `summary` block as a file states it (None for a plan made here): `route check`
     # compares it with the summary recomputed from the routes
     stated_summary: dict | None = field(default=None, compare=False)
@@ -98,6 +107,7 @@ class Plan:
             "cost_yuan": self.cost_yuan,
             "orders_served": served,
             "orders_unserved": len(self.unserved),
+            **({"orders_deferred": len(self.deferred)} if self.deferred else {}),
             **day_costs(self.cost_yuan, self.standing_cost_yuan),
         }
 

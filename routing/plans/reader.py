@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import Fault, InputError
 from ..inputs.tables import shown
-from .document import PLAN_FORMAT, PLAN_VERSION, Plan, Route, Stop, Unserved
+from .document import PLAN_FORMAT, PLAN_VERSION, Deferred, Plan, Route, Stop, Unserved
 
 MAX_PLAN_BYTES = 200_000_000  # a plan of a thousand routes is a few MB
 
@@ -165,6 +165,7 @@ def plan_from_dict(d: object, source: str = "plan.json", courier: bool = False) 
         unserved=tuple(Unserved(**u) for u in d["unserved"]),
         stats=d.get("stats", {}),
         standing_cost_yuan=d.get("standing_cost_yuan"),
+        deferred=tuple(Deferred(**x) for x in d.get("deferred", ())),
         stated_summary=d.get("summary"),
     )
 

@@ -101,6 +101,14 @@ def summary_text(plan: Plan, problem: Problem) -> str:
         )
     served = plan.summary()["orders_served"]
     lines.append(f"orders: {served} served, {len(plan.unserved)} unserved")
+    if (cal := plan.stats.get("calendar")) is not None:
+        wait = cal["parcel_wait_days"]
+        lines.append(
+            f"calendar {cal['path']}: {cal['villages_visited']} of {cal['villages_on_calendar']} "
+            f"villages visited today; {cal['deferred']} orders wait for their next visit, "
+            f"{cal['carried']} of earlier days served; parcels waited {wait['mean']:.2f} days "
+            f"on average, at most {wait['max']}"
+        )
     by_reason = unserved_by_reason(plan)
     for reason, n in by_reason.items():
         ids = [u.order for u in plan.unserved if u.reason == reason]

@@ -48,6 +48,8 @@ RULES = {
     "idle": "no order is left 'not placed by the search' while a vehicle that could serve it on "
     "a trip of its own stands idle",
     "summary": "the summary block adds up the plan's routes and unserved orders",
+    "calendar": "under a visit calendar, only orders that may wait are deferred, and the "
+    "earlier orders planned are the ones due today",
 }
 
 
