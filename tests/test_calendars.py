@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -20,8 +21,11 @@ from routing.calendars.schedule import make_calendar
 from routing.errors import InputError
 from routing.inputs.county import load_county
 from routing.inputs.orders import day_orders
+from routing.model.records import Order
+from routing.plans.calendar_rule import rule_calendar
+from routing.plans.document import Deferred, Plan
 
-from .conftest import WUGONG
+from .conftest import WUGONG, make_problem, order, point, vehicle
 
 BROKEN = WUGONG.parent.parent / "tests" / "data" / "broken"
 MARCH = (dt.date(2026, 3, 2), dt.date(2026, 3, 8))  # Monday to Sunday
@@ -192,3 +196,51 @@ def test_a_random_calendar_loses_no_order_and_keeps_every_wait(offset, seed, max
         since = dt.date.fromisoformat(o.date)
         assert start <= since < day and next_visit(cal.pattern(o.point), since) == day
         assert (day - since).days <= may_wait(o, max_wait)
+
+
+def _rule(day: str, planned: list[Order], deferred: list[tuple[Order, str]]) -> list[str]:
+    """The calendar rule on a tiny day: village A on Mon/Wed/Fri, B daily."""
+    pts = [point("HUB", 0, 0, tier="hub"), point("A", 1, 0), point("B", 2, 0)]
+    problem = make_problem(pts, [vehicle("V1")], planned)
+    cal = Calendar(BROKEN, MARCH[0], MARCH[1], {"A": "mon-wed-fri"}, 2)
+    plan = Plan(
+        "test",
+        "",
+        day,
+        "test",
+        0,
+        0.0,
+        None,
+        {},
+        (),
+        (),
+        deferred=tuple(Deferred(o.id, visit) for o, visit in deferred),
+    )
+    found = rule_calendar(plan, problem, cal, {o.id: o for o, _ in deferred})
+    return [v.message for v in found]
+
+
+def _order(oid: str, at: str, date: str, **kw) -> Order:
+    return replace(order(oid, at, **kw), date=date)
+
+
+def test_the_calendar_rule_catches_each_wrong_deferral_or_carry():
+    wed, thu = "2026-03-04", "2026-03-05"
+    tuesday = _order("tue", "A", "2026-03-03")  # due at Wednesday's visit
+    assert _rule(wed, [tuesday], []) == []
+    monday = _order("mon", "A", "2026-03-02")  # served on Monday, not carried
+    assert _rule(wed, [monday], []) == [
+        "order 'mon' of 2026-03-02 was due at A's visit of 2026-03-02, not today"
+    ]
+    today = _order("wed", "A", wed)
+    assert _rule(wed, [], [(today, "2026-03-06")]) == [
+        "order 'wed' is deferred although A is visited today"
+    ]
+    greens = replace(_order("greens", "A", thu, kind="pickup"), goods="vegetables")
+    assert _rule(thu, [], [(greens, "2026-03-06")]) == [
+        "order 'greens' would wait 1 days, more than the 0 it may"
+    ]
+    parcel = _order("parcel", "A", thu)
+    assert _rule(thu, [], [(parcel, "2026-03-07")]) == [
+        "order 'parcel' waits for 2026-03-07, but A's next visit is 2026-03-06"
+    ]

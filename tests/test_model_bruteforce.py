@@ -444,6 +444,24 @@ def overtime_splits_the_tour(overtime: float = 60.0) -> Problem:
     return make_problem(pts, vs, [order(f"o{p}", p) for p in "NESW"])
 
 
+def cold_leg_by_van() -> Problem:
+    """Cold apples at A for the cold store F, where the refrigerated truck may not go (lanes),
+    and a parcel for B. The van does both, the apples straight to the store within its hour:
+    hub-B-A-F-hub, 3 + 2.24 + 2.83 + 4 = 12.06 km, against 14.07 km with B between A and F."""
+    pts = [
+        point("HUB", 0, 0, tier="hub"),
+        point("F", 4, 0, tier="facility"),
+        point("A", 2, 2),
+        point("B", 0, 3),
+    ]
+    reefer = vehicle("REF", cold=True, per_km=2.0, banned=frozenset({"track"}))
+    orders = [
+        order("apples", "A", kind="pickup", kg=30, cold=True, destination="F"),
+        order("parcel", "B", kg=5),
+    ]
+    return make_problem(pts, [vehicle("VAN"), reefer], orders, {reefer.profile.key: {"A"}})
+
+
 def tight_windows() -> Problem:
     """Six villages on a ring with ten-minute windows in an order the geometry would not pick;
     exactly one visiting order serves them all with the one van."""
@@ -541,6 +559,7 @@ TRI_ACD = ("TRI", ("A", "C", "D"))
         (km_versus_hour, 46.15, [{TRI_ACD, ("VAN", ("B", "F"))}, {TRI_ACD, ("VAN", ("F", "B"))}]),
         (facility_pickup, 37.41, [{("V1", ("C", "A", "F<-A", "B"))}]),
         (overtime_splits_the_tour, 54.63, None),
+        (cold_leg_by_van, 22.06, [{("VAN", ("B", "A", "F<-A"))}]),
     ],
     ids=lambda x: getattr(x, "__name__", None),
 )
@@ -548,7 +567,7 @@ def test_optimum_matches_brute_force(build, expected_cost, expected_plans):
     """Costs by hand: 44.00 = 10 + 12 yuan fixed + 12.85 + 9.15 km; 18.00 = 10 + 8 km;
     75.63 = 10 + 11 + 2 x 27.31 km; 46.15 and 41.89 (worked in the reference's own test) need
     the late departure; 37.41 = 10 + 10.71 km + 20 yuan/h x 3006 s (facility_pickup); 54.63 =
-    2 x 27.31 km, two tours within the salaried hour."""
+    2 x 27.31 km, two tours within the salaried hour; 22.06 = 10 + 12.06 km (cold_leg_by_van)."""
     p = build()
     opt, solved = solve_and_compare(p)
     assert opt.cost == pytest.approx(expected_cost, abs=0.01)
