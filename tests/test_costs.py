@@ -130,3 +130,11 @@ def test_a_malformed_budget_names_its_field(wugong_copy):
     (fault,) = err.value.faults
     assert (fault.file, fault.field) == (str(path), "budget.running_yuan_per_year")
     assert "'3M' is not a number" in fault.message
+
+
+def test_a_day_cost_stated_without_a_standing_cost_is_still_checked(planned, tmp_path):
+    doc = json.loads(planned.read_text(encoding="utf-8"))
+    del doc["standing_cost_yuan"], doc["summary"]["standing_cost_yuan"]
+    doc["summary"]["day_cost_yuan"] = 1.0
+    code, out = _check(doc, planned, tmp_path)
+    assert code == 1 and "day_cost_yuan stated 1.0" in out

@@ -94,7 +94,7 @@ def test_every_output_of_a_plan_explains_its_unserved_orders(tmp_path):
     page = (out / "map.html").read_text(encoding="utf-8")
     places = {r["point"] for r in rows}
     assert page.count('class="stop unserved"') == len(places)
-    assert 'data-v="v-unserved"' in page
+    assert 'data-v="x-unserved"' in page
     # the terminal, without --json
     text = CliRunner().invoke(main, [*args[:-1], "--out", str(tmp_path / "again")]).output
     assert f"{rows[0]['order']}: {rows[0]['detail']}" in text
@@ -114,3 +114,15 @@ def test_the_sheets_open_with_the_days_cover_page(tmp_path):
     assert whole_pages > 1 + len(plan["routes"]) - 1  # a cover and a page or more per route
     # a driver's own sheets have no cover: one route's pages only
     assert one.read_bytes().count(b"/Type /Page\n") < whole_pages
+
+
+def test_the_sizes_compared_are_those_of_the_vehicles_that_can_get_there():
+    """The truck carries more but may not use the lane to A: the van's size is the limit."""
+    van = replace(vehicle("VAN-1", kg=800), type="van")
+    truck = replace(vehicle("TRK-1", kg=1800, banned=frozenset({"track"})), type="truck42")
+    pts = [point("HUB", 0, 0, tier="hub"), point("A", 1, 0)]
+    heavy = order("heavy", "A", kg=1000)
+    problem = make_problem(pts, [van, truck], [heavy], {truck.profile.key: {"A"}})
+    reason, detail = _why(problem)["heavy"]
+    assert reason == "capacity"
+    assert detail.endswith("the largest vehicle allowed carries 800 kg and 1,000 L")

@@ -133,8 +133,9 @@ def annual_costs(
 def costs_text(a: AnnualCosts) -> str:
     """The year's costs by month and by kind, beside the budget."""
     lines = [
-        f"{a.county} {a.year}: {len(a.samples)} days planned (every {a.every}th, "
+        f"{a.county} {a.year}: {len(a.samples)} days planned (one every {a.every} days, "
         f"{a.time_limit_s:g} s each), standing for {a.days} days",
+        "by the month of the sampled days; 'days' are the days they stand for",
         f"{'month':7} {'days':>4} {'orders/day':>10} {'vehicles':>8} {'km/day':>8} "
         f"{'routes ¥/day':>12}",
     ]

@@ -145,9 +145,9 @@ def _unserved_layer(unserved: Sequence[UnservedView], frame: _Frame) -> tuple[st
             f'<g class="stop unserved" transform="translate({x},{y})" data-popup="'
             f'{html.escape(popup, quote=True)}"><path d="M-6,-6L6,6M-6,6L6,-6"/></g>'
         )
-    layer = f'<g class="route" id="v-unserved">{"".join(marks)}</g>'
+    layer = f'<g class="route" id="x-unserved">{"".join(marks)}</g>'
     legend = (
-        '<label><input type="checkbox" checked data-v="v-unserved">'
+        '<label><input type="checkbox" checked data-v="x-unserved">'
         '<span class="sw x"></span>unserved '
         f'<small class="stops">{len(unserved)} orders at {len(at)} places</small></label>'
     )

@@ -11,17 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ..model.problem import UNREACHABLE, Problem
+from ..model.problem import Problem
 from ..model.records import Order
 from ..units import format_hhmm
 from .document import Unserved
 
-ROAD_WORDS = {
+ROAD_WORDS = {  # as data/README.md names the classes
     "motorway": "expressways",
-    "trunk": "trunk roads",
-    "primary": "national roads",
-    "secondary": "provincial roads",
-    "tertiary": "county roads",
+    "trunk": "national roads",
+    "primary": "provincial roads",
+    "secondary": "county roads",
+    "tertiary": "township roads",
     "unclassified": "village roads",
     "residential": "streets",
     "service": "service roads",
@@ -58,6 +58,9 @@ def _unreachable(problem: Problem, o: Order, allowed: list[int]) -> str:
     reach = [v for v in range(len(problem.vehicles)) if all(problem.reaches(v, q) for q in stops)]
     if not reach:
         return "no road of the network reaches it from the centre and back"
+    if not allowed:
+        can = _kinds(problem, reach)
+        return f"no vehicle that may carry it can drive there and back ({can} can)"
     banned = sorted({c for v in allowed for c in problem.vehicles[v].banned_roads})
     roads = " or ".join(ROAD_WORDS.get(c, c) for c in banned) or "some roads"
     carrier = "vehicles with refrigeration" if o.cold_chain else "the vehicles that may carry it"
@@ -66,7 +69,8 @@ def _unreachable(problem: Problem, o: Order, allowed: list[int]) -> str:
         f"only {roads} reach it, and {carrier} ({_kinds(problem, allowed)}) may not use "
         f"them; vehicles allowed there: {_kinds(problem, reach)}{also}"
     )
-    if len(stops) > 1 and o.cold_chain:  # cold produce for a store: a leg without refrigeration?
+    store = len(stops) > 1 and problem.points[stops[1]].tier == "facility"
+    if store and o.cold_chain:  # cold produce for a store: a leg without refrigeration?
         legs = [v for v in reach if not problem.vehicles[v].cold_chain]
         if legs:
             drive = min(problem.travel_s(v, stops[0], stops[1]) for v in legs)
@@ -76,6 +80,11 @@ def _unreachable(problem: Problem, o: Order, allowed: list[int]) -> str:
                 f"drive to {problem.points[stops[1]].name} takes {drive / 60:.0f} min"
             )
     return why
+
+
+def _setup(problem: Problem, v: int, p: int) -> int:
+    """Set-up time on arriving at point p from the vehicle's depot (none at the depot)."""
+    return problem.points[p].service_fixed_s if p != problem.depot(v) else 0
 
 
 def _time_window(problem: Problem, o: Order, allowed: list[int]) -> str:
@@ -91,16 +100,15 @@ def _time_window(problem: Problem, o: Order, allowed: list[int]) -> str:
         (
             problem.vehicles[v].shift_start
             + problem.travel_s(v, problem.depot(v), p)
-            + q.service_fixed_s
+            + _setup(problem, v, p)
             for v in allowed
-            if problem.travel_s(v, problem.depot(v), p) < UNREACHABLE
         ),
         default=None,
     )
     why = f"no vehicle can be there between {format_hhmm(lo)} and {format_hhmm(hi)}"
     if first is not None and first > hi:
         return f"{why}: the earliest a vehicle allowed can start there is {format_hhmm(first)}"
-    return f"{why} and still be back at the centre within its shift"
+    return f"{why} and keep to the opening hours of its destination and the end of its shift"
 
 
 def _capacity(problem: Problem, o: Order, allowed: list[int]) -> str:
@@ -112,16 +120,27 @@ def _capacity(problem: Problem, o: Order, allowed: list[int]) -> str:
     )
 
 
+def _trip_s(problem: Problem, v: int, o: Order) -> int:
+    """A trip of its own on vehicle v: out, service, the facility if any, and back."""
+    depot, p = problem.depot(v), problem.index[o.point]
+    handling = problem.points[p].service_per_parcel_s * o.parcels
+    t = problem.travel_s(v, depot, p) + _setup(problem, v, p) + handling
+    dest = problem.index.get(o.destination) if o.kind == "pickup" else None
+    if dest is not None and dest != depot:
+        f = problem.points[dest]
+        t += problem.travel_s(v, p, dest) + f.service_fixed_s + f.service_per_parcel_s * o.parcels
+        p = dest
+    return t + problem.travel_s(v, p, depot)
+
+
 def _shift(problem: Problem, o: Order, allowed: list[int]) -> str:
-    p = problem.index[o.point]
-    trip = min(
-        problem.travel_s(v, problem.depot(v), p) + problem.travel_s(v, p, problem.depot(v))
-        for v in allowed
-    )
+    trip = min(_trip_s(problem, v, o) for v in allowed)
     longest = max(problem.vehicles[v].max_work_s for v in allowed)
+    end = max(problem.vehicles[v].shift_end for v in allowed)
     return (
-        f"driving there and back takes {trip / 3600:.1f} h with its service; no vehicle "
-        f"allowed can fit it in its shift (at most {longest / 3600:g} h)"
+        f"a trip of its own takes {trip / 3600:.1f} h with its service; the vehicles allowed "
+        f"work at most {longest / 3600:g} h, back by {format_hhmm(end)}, and it does not fit "
+        "in their shifts"
     )
 
 
@@ -144,19 +163,29 @@ def _fleet_full(problem: Problem, o: Order) -> str:
 def detail(problem: Problem, u: Unserved, o: Order) -> str:
     """The cause of unserved order `o`, with its place."""
     allowed = [v for v in range(len(problem.vehicles)) if problem.compatible(v, o)]
-    legs = [v for v in range(len(problem.vehicles)) if problem.first_km(v, o)]
-    if legs and u.reason != "unreachable":  # the limits of the vehicles that may carry it
-        allowed += legs
-    if u.reason == "no compatible vehicle":
+    stops = [problem.index[o.point]]
+    if o.kind == "pickup" and o.destination:
+        stops.append(problem.index[o.destination])
+    # the vehicles whose limits decide the other reasons: those that may carry it (first
+    # kilometre legs included) and can drive there and back
+    able = [
+        v
+        for v in range(len(problem.vehicles))
+        if (problem.compatible(v, o) or problem.first_km(v, o))
+        and all(problem.reaches(v, q) for q in stops)
+    ]
+    if u.reason in ("time window", "capacity", "shift length") and not able:
+        cause = u.reason  # nothing to compare with: the reason code says it
+    elif u.reason == "no compatible vehicle":
         cause = "it needs a refrigerated vehicle and the fleet has none"
     elif u.reason == "unreachable":
         cause = _unreachable(problem, o, allowed)
     elif u.reason == "time window":
-        cause = _time_window(problem, o, allowed)
+        cause = _time_window(problem, o, able)
     elif u.reason == "capacity":
-        cause = _capacity(problem, o, allowed)
+        cause = _capacity(problem, o, able)
     elif u.reason == "shift length":
-        cause = _shift(problem, o, allowed)
+        cause = _shift(problem, o, able)
     elif u.reason == "fleet full":
         cause = _fleet_full(problem, o)
     elif u.reason == "not placed by the search":

@@ -539,7 +539,9 @@ def recomputed_summary(plan: Plan, problem: Problem) -> dict:
             dist, seconds = dist + t.dist, seconds + t.ret - r.depart_s
             cost += round(t.cost, 2)
     stated = plan.stated_summary or {}
-    states_standing = plan.standing_cost_yuan is not None or "standing_cost_yuan" in stated
+    states_standing = plan.standing_cost_yuan is not None or bool(
+        {"standing_cost_yuan", "day_cost_yuan"} & set(stated)
+    )
     return {
         **plan.summary(),
         "distance_km": round(dist / 1000, 3),

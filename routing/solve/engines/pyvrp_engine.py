@@ -300,6 +300,8 @@ def build_data(nm: NodeModel, drops_at_end: bool = False, required: bool = False
         paid = min(longest, max(0, x.salaried_s - back_s))
         if x.overtime_per_hour <= 0:
             paid = longest
+        else:  # a drive back longer than the salaried time is overtime whatever comes before
+            back_cost += max(0, back_s - x.salaried_s) / 3600 * x.overtime_per_hour
         types.append(
             pyvrp.VehicleType(
                 num_available=len(members),
