@@ -59,23 +59,33 @@ def _simulate(problem: Problem, v: int, stops, depart: int):
     depot = problem.index[veh.depot]
     where, t, dist, waited, ok = depot, depart, 0, 0, True
     starts = []
+    driving, limit = 0, veh.max_driving_s or float("inf")  # 20 min of rest before going past
     for s in stops:
         p = problem.index[s.point]
         pt = problem.points[p]
-        arrive = t + int(tmat[where, p])
+        leg = int(tmat[where, p])
+        if driving and driving + leg > limit:
+            t, driving = t + 20 * 60, 0
+        driving += leg
+        arrive = t + leg
         dist += int(dmat[where, p])
         ready = arrive + (pt.service_fixed_s if p != where else 0)
         served = s.deliver + s.collect
         lo = max([pt.opens] + [o.earliest for o in served])
         hi = min([pt.closes] + [o.latest for o in served])
         start = max(ready, lo)
+        if start - ready >= 20 * 60:
+            driving = 0
         waited += start - ready
         ok = ok and start <= hi
         starts.append(start)
         parcels = sum(o.parcels for o in served + s.unload)
         t = start + pt.service_per_parcel_s * parcels
         where = p
-    return starts, t + int(tmat[where, depot]), dist + int(dmat[where, depot]), waited, ok
+    back = int(tmat[where, depot])
+    if driving and driving + back > limit:
+        t += 20 * 60
+    return starts, t + back, dist + int(dmat[where, depot]), waited, ok
 
 
 def ref_route(problem: Problem, v: int, stops) -> RefRoute | None:
@@ -462,6 +472,21 @@ def cold_leg_by_van() -> Problem:
     return make_problem(pts, [vehicle("VAN"), reefer], orders, {reefer.profile.key: {"A"}})
 
 
+def long_drives_need_rests() -> Problem:
+    """A van at 60 km/h to two villages 150 km out and 150 km apart: 2.5 h a leg, 7.5 h of
+    driving, so the driver rests 20 minutes at A and at B (2.5 + 2.5 h would pass 4 h): the
+    tour lasts 7.5 h + 40 min + 10 min of set-up, and is paid by the hour."""
+    pts = [
+        point("HUB", 0, 0, tier="hub"),
+        point("A", 150, 0, fixed=300),
+        point("B", 75, 129.9, fixed=300),
+    ]
+    van = vehicle(
+        "V1", start=6 * H, max_hours=12.0, fixed=0.0, per_km=0.1, per_hour=20.0, speed=60.0
+    )
+    return make_problem(pts, [van], [order("a", "A"), order("b", "B")])
+
+
 def tight_windows() -> Problem:
     """Six villages on a ring with ten-minute windows in an order the geometry would not pick;
     exactly one visiting order serves them all with the one van."""
@@ -560,6 +585,7 @@ TRI_ACD = ("TRI", ("A", "C", "D"))
         (facility_pickup, 37.41, [{("V1", ("C", "A", "F<-A", "B"))}]),
         (overtime_splits_the_tour, 54.63, None),
         (cold_leg_by_van, 22.06, [{("VAN", ("B", "A", "F<-A"))}]),
+        (long_drives_need_rests, 211.66, None),
     ],
     ids=lambda x: getattr(x, "__name__", None),
 )
@@ -567,7 +593,8 @@ def test_optimum_matches_brute_force(build, expected_cost, expected_plans):
     """Costs by hand: 44.00 = 10 + 12 yuan fixed + 12.85 + 9.15 km; 18.00 = 10 + 8 km;
     75.63 = 10 + 11 + 2 x 27.31 km; 46.15 and 41.89 (worked in the reference's own test) need
     the late departure; 37.41 = 10 + 10.71 km + 20 yuan/h x 3006 s (facility_pickup); 54.63 =
-    2 x 27.31 km, two tours within the salaried hour; 22.06 = 10 + 12.06 km (cold_leg_by_van)."""
+    2 x 27.31 km, two tours within the salaried hour; 22.06 = 10 + 12.06 km (cold_leg_by_van);
+    211.66 = 0.1 x 450.0 km + 20 yuan/h x 8.33 h, two 20-minute rests included."""
     p = build()
     opt, solved = solve_and_compare(p)
     assert opt.cost == pytest.approx(expected_cost, abs=0.01)

@@ -139,7 +139,7 @@ def resimulate(route, problem: Problem) -> list[tuple[int, int, int]]:
         lo = max([pt.opens] + [o.earliest for o in served])
         start = max(arrive + (pt.service_fixed_s if p != where else 0), lo)
         parcels = sum(orders[x].parcels for x in s.deliver + s.collect + s.unload)
-        t = start + pt.service_per_parcel_s * parcels
+        t = start + pt.service_per_parcel_s * parcels + s.break_s
         out.append((arrive, start, t))
         where = p
     ret = t + int(tmat[where, problem.index[veh.depot]])

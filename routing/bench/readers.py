@@ -550,6 +550,7 @@ def to_problem(inst: Instance, fleet: int | None = None) -> Problem:
             cold_chain=False,
             depot=inst.ids[0],
             max_speed_kph=3.6,
+            max_driving_s=0,  # no drivers' breaks in the benchmarks' rules
         )
         for v in range(fleet or inst.vehicles)
     ]

@@ -104,6 +104,8 @@ def _popup(v: PlaceVisit) -> str:
         )
     if v.cold:
         lines.append("<span class=cold>cold chain</span>")
+    if v.break_s:
+        lines.append(f"<b>rest {v.break_s // 60} min</b> before driving on")
     return "<br>".join(lines)
 
 

@@ -190,11 +190,13 @@ def _row(v: PlaceVisit, type_: _Type) -> _Row:
     if v.kg_collected:
         collect.append(f"{v.kg_collected:g} kg {' '.join(v.goods_collected)}".strip())
     small = []
+    if v.break_s:
+        small.append(f"REST {v.break_s // 60} min here before driving on (4 h driving rule)")
     if v.unloaded:
         n = len(v.unloaded)
         collect.append(f"unload {n} order{'s' if n > 1 else ''}, {v.kg_unloaded:g} kg")
         room = WIDTH - COLUMNS[2][1] - 30
-        small = _wrap("unload: " + ", ".join(v.unloaded), type_, SMALL, room)
+        small += _wrap("unload: " + ", ".join(v.unloaded), type_, SMALL, room)
     cells = [
         str(v.number),
         format_hhmm(v.arrival_s) if v.arrival_s is not None else "",

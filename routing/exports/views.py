@@ -54,6 +54,7 @@ class StopView:
     unloaded: tuple[str, ...]
     goods_collected: tuple[str, ...]  # what the produce is (apples, ...)
     cold: bool  # any cold-chain order handled here
+    break_s: int = 0  # the driver's rest here before leaving
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,11 @@ class PlaceVisit:
     @property
     def departure_s(self) -> int | None:
         return self.stops[-1].departure_s
+
+    @property
+    def break_s(self) -> int:
+        """The driver's rest at this place, before leaving."""
+        return sum(s.break_s for s in self.stops)
 
     @property
     def parcels_delivered(self) -> int:
@@ -205,6 +211,7 @@ def plan_views(
         unload=(),
         load_kg=0.0,
         load_l=0.0,
+        break_s=0,
     ) -> StopView:
         q = points[point]
         town = points[q.town].name if q.town in points else ""
@@ -233,6 +240,7 @@ def plan_views(
             unloaded=tuple(unload),
             goods_collected=tuple(sorted({orders[o].goods for o in collect if orders[o].goods})),
             cold=any(orders[o].cold_chain for o in (*deliver, *collect, *unload)),
+            break_s=break_s,
         )
 
     routes = []
@@ -254,6 +262,7 @@ def plan_views(
                 s.unload,
                 s.load_kg,
                 s.load_l,
+                s.break_s,
             )
             for i, s in enumerate(r.stops, start=1)
         ]

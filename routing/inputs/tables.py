@@ -296,6 +296,7 @@ ROUTE_COLUMNS = (
     Column("arrival", parse_hhmmss, "HH:MM[:SS]", "arrival", optional=True),
     Column("start", parse_hhmmss, "HH:MM[:SS]", "service start", optional=True),
     Column("departure", parse_hhmmss, "HH:MM[:SS]", "leaving", optional=True),
+    Column("break_min", _number(0, 24 * 60), "min", "the driver's rest here", optional=True),
 )
 
 

@@ -15,6 +15,10 @@ TIERS = ("hub", "facility", "township", "village")
 # "Cold chain"): in an ordinary closed box, and in an insulated one.
 AMBIENT_RIDE_S = 3600
 INSULATED_RIDE_S = 2 * 3600
+# Road Traffic Safety Law Implementing Regulations, Art. 62(7): no more than 4 hours of
+# driving without a stop of at least 20 minutes (data/README.md, "Breaks").
+MAX_DRIVING_S = 4 * 3600
+BREAK_S = 20 * 60
 ROAD_CLASSES = (
     "motorway",
     "trunk",
@@ -81,6 +85,8 @@ class Vehicle:
     salaried_s: int = 0  # tour time covered by the salaried day ...
     overtime_per_hour: float = 0.0  # ... and what each hour beyond it costs, in yuan
     insulated: bool = False  # an insulated cargo box (no refrigeration unit)
+    # driving allowed between rests (0: no break rule, as for benchmark instances' vehicles)
+    max_driving_s: int = MAX_DRIVING_S
 
     @cached_property
     def profile(self) -> Profile:
@@ -93,6 +99,14 @@ class Vehicle:
         if self.cold_chain:
             return 0
         return INSULATED_RIDE_S if self.insulated else AMBIENT_RIDE_S
+
+    @property
+    def break_reserve_s(self) -> int:
+        """Time the engines hold back from the shift for the breaks a tour as long as the
+        vehicle's longest may need (they do not schedule breaks; the timing rule does)."""
+        if not self.max_driving_s:
+            return 0
+        return BREAK_S * max(0, (self.max_work_s - 1) // self.max_driving_s)
 
     @property
     def standing_cost(self) -> float:

@@ -5,7 +5,9 @@ arriving at a point other than the one the vehicle is at costs the point's fixed
 (parking, hand-over set-up); handling starts after that, not before the window opens, and must
 start by the window's end; handling takes the point's time per parcel. The vehicle leaves the
 depot as late as it can without arriving anywhere later, so no minute is spent waiting that
-need not be.
+need not be. Breaks: before a leg that would take the driving since the last rest past 4
+hours, the driver rests 20 minutes at the stop just served (waiting 20 minutes or more for a
+window is a rest too); the engines plan with that time held back (`Vehicle.break_reserve_s`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 from .nodes import Node
 from .problem import UNREACHABLE, Problem
+from .records import BREAK_S
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class RouteEval:
     start_ml: int
     dist_m: int
     cost: float  # yuan, including the fixed cost (0 for an empty route)
+    rests: tuple[int, ...] = ()  # seconds of break taken after each node, before leaving
 
 
 def _forward(problem: Problem, nodes, v: int, seq, depart: int):
@@ -40,31 +44,49 @@ def _forward(problem: Problem, nodes, v: int, seq, depart: int):
     times, metres = problem.legs(v)
     t_at, m_at = times.item, metres.item
     fixed, per_parcel = problem.handling
-    arrival, start, departure, waits = [], [], [], []
-    where, t, dist = depot, depart, 0
+    limit = problem.vehicles[v].max_driving_s or UNREACHABLE  # driving between rests
+    arrival: list[int] = []
+    start: list[int] = []
+    departure: list[int] = []
+    waits: list[int] = []
+    rests: list[int] = []  # break after each node
+    where, t, dist, driving = depot, depart, 0, 0
     for k in seq:
         n = nodes[k]
         q = n.point
         travel = t_at(where, q)
         if travel >= UNREACHABLE:
             return None
+        if driving and driving + travel > limit:  # a break before this leg
+            t += BREAK_S
+            departure[-1] = t
+            rests[-1] = BREAK_S
+            driving = 0
+        driving += travel
         dist += m_at(where, q)
         a = t + travel
         setup = fixed[q] if q != where else 0
         s = a + setup
         if s < n.earliest:
             s = n.earliest
+        if s - a - setup >= BREAK_S:  # waiting this long is a rest
+            driving = 0
         arrival.append(a)
         start.append(s)
         waits.append(s - a - setup)
         t = s + per_parcel[q] * n.parcels
         departure.append(t)
+        rests.append(0)
         where = q
     back = t_at(where, depot)
     if back >= UNREACHABLE:
         return None
+    if driving and driving + back > limit:
+        t += BREAK_S
+        departure[-1] = t
+        rests[-1] = BREAK_S
     dist += m_at(where, depot)
-    return arrival, start, departure, waits, t + back, dist
+    return arrival, start, departure, waits, t + back, dist, rests
 
 
 def _rides_too_long(nodes, seq, departure, arrival, veh) -> bool:
@@ -124,16 +146,19 @@ def evaluate(problem: Problem, nodes: Sequence[Node], v: int, seq: Sequence[int]
             0,
             0.0,
         )
-    _, start, _, waits, _, _ = first
+    _, start, _, waits, _, _, _ = first
     # Leave later by as much waiting as the windows allow to absorb (shortest duration).
     delay, waited = sum(waits), 0
     for i, k in enumerate(seq):
         waited += waits[i]
         delay = min(delay, nodes[k].latest - start[i] + waited)
     delay = max(delay, 0)
-    arrival, start, departure, _, ret, dist = _forward(
-        problem, nodes, v, seq, veh.shift_start + delay
-    )
+    later = _forward(problem, nodes, v, seq, veh.shift_start + delay)
+    assert later is not None  # the same legs as `first`
+    late = any(x > nodes[k].latest for k, x in zip(seq, later[1], strict=True))
+    if delay and late:  # leaving later cost a rest that waiting gave: leave at the start
+        delay, later = 0, first
+    arrival, start, departure, _, ret, dist, rests = later
     depart = veh.shift_start + delay
     if any(s > nodes[k].latest for k, s in zip(seq, start, strict=True)):
         violation = violation or "time window"
@@ -156,6 +181,7 @@ def evaluate(problem: Problem, nodes: Sequence[Node], v: int, seq: Sequence[int]
         start_ml=start_ml,
         dist_m=dist,
         cost=cost,
+        rests=tuple(rests),
     )
 
 

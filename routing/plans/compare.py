@@ -112,6 +112,7 @@ def read_route_csv(path: Path, problem: Problem) -> Plan:
                     deliver=deliver,
                     collect=collect,
                     unload=unload,
+                    break_s=int(round((r.get("break_min") or 0) * 60)),
                 )
             )
         routes.append(

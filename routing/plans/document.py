@@ -35,6 +35,7 @@ class Stop:
     unload: tuple[str, ...] = ()  # order ids unloaded here (at a facility)
     load_kg: float = 0.0  # on board when leaving
     load_l: float = 0.0
+    break_s: int = 0  # the driver's rest here, after the service and before leaving
 
 
 @dataclass(frozen=True)

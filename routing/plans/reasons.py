@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model.problem import UNREACHABLE, Problem
-from ..model.records import Order
+from ..model.records import BREAK_S, Order
 from .document import Plan, Route
 
 
@@ -107,21 +107,34 @@ def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
     tmat = problem.time_s[veh.profile.key]
     depot = problem.index[veh.depot]
 
+    limit = veh.max_driving_s or UNREACHABLE
+
     def drive(depart: int):
-        t, where, starts, waits = depart, depot, [], []
+        """Starts, waits and return; a 20-minute rest before any leg that would make the
+        driving since the last rest exceed the limit (a wait that long is a rest)."""
+        t, where, starts, waits, driving = depart, depot, [], [], 0
         for c in calls:
-            if tmat[where, c.point] >= UNREACHABLE:
+            leg = int(tmat[where, c.point])
+            if leg >= UNREACHABLE:
                 return None
-            arrive = t + int(tmat[where, c.point])
+            if driving and driving + leg > limit:
+                t, driving = t + BREAK_S, 0
+            driving += leg
+            arrive = t + leg
             setup = problem.points[c.point].service_fixed_s if c.point != where else 0
             start = max(arrive + setup, c.earliest)
+            if start - arrive - setup >= BREAK_S:
+                driving = 0
             starts.append(start)
             waits.append(start - arrive - setup)
             t = start + problem.points[c.point].service_per_parcel_s * c.parcels
             where = c.point
-        if tmat[where, depot] >= UNREACHABLE:
+        back = int(tmat[where, depot])
+        if back >= UNREACHABLE:
             return None
-        return starts, waits, t + int(tmat[where, depot])
+        if driving and driving + back > limit:
+            t += BREAK_S
+        return starts, waits, t + back
 
     first = drive(veh.shift_start)
     if first is None:

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from ..model.problem import UNREACHABLE, Problem
-from ..model.records import Order
+from ..model.records import BREAK_S, Order
 from ..units import format_hhmmss
 from .document import UNSERVED_REASONS, Plan, Route, day_costs
 from .reasons import check_reason, idle_carrier
@@ -47,6 +47,7 @@ RULES = {
     "reason": "each unserved order's reason is true (see the reasons table)",
     "idle": "no order is left 'not placed by the search' while a vehicle that could serve it on "
     "a trip of its own stands idle",
+    "breaks": "no more than 4 hours of driving without a rest of 20 minutes",
     "summary": "the summary block adds up the plan's routes and unserved orders",
     "calendar": "under a visit calendar, only orders that may wait are deferred, and the "
     "earlier orders planned are the ones due today",
@@ -138,7 +139,7 @@ def trace(r: Route, v: int, problem: Problem, orders: dict[str, Order]) -> Trace
         dist += int(dmat[where, p])
         setup = problem.points[p].service_fixed_s if p != where else 0
         start = max(arrival + setup, earliest)
-        departure = start + problem.points[p].service_per_parcel_s * parcels
+        departure = start + problem.points[p].service_per_parcel_s * parcels + s.break_s
         stops.append(StopTrace(arrival, start, departure, latest, kg, litres))
         t, where = departure, p
     if where is None or tmat[where, depot] >= UNREACHABLE:
@@ -286,6 +287,33 @@ def rule_compatibility(x: _Route) -> list[Violation]:
     if not breaches:
         return []
     return [x.bad("compatibility", _first_and_more(breaches, "such orders"), breaches[0][0])]
+
+
+def rule_breaks(x: _Route) -> list[Violation]:
+    """No more than 4 hours of driving without a rest of 20 minutes or more: a stated break,
+    or a wait for a window that long (Road Traffic Safety Law Implementing Regulations,
+    Art. 62; data/README.md, "Breaks"). Judged on the re-driven legs."""
+    limit = x.veh.max_driving_s
+    if not x.drivable or not limit:
+        return []
+    tmat = x.problem.time_s[x.veh.profile.key]
+    depot = x.problem.index[x.veh.depot]
+    where, driving = depot, 0
+    for k, (s, st) in enumerate(zip(x.r.stops, x.t.stops, strict=True), start=1):
+        p = x.problem.index[s.point]
+        driving += int(tmat[where, p])
+        if driving > limit:
+            why = f"{driving / 3600:.2f} h of driving without a 20-minute rest on reaching it"
+            return [x.bad("breaks", why, k)]
+        setup = x.problem.points[p].service_fixed_s if p != where else 0
+        if st.start - st.arrival - setup >= BREAK_S or s.break_s >= BREAK_S:
+            driving = 0
+        where = p
+    driving += int(tmat[where, depot])
+    if driving > limit:
+        why = f"{driving / 3600:.2f} h of driving without a 20-minute rest on the way back"
+        return [x.bad("breaks", why)]
+    return []
 
 
 def rule_times(x: _Route) -> list[Violation]:
@@ -437,6 +465,7 @@ ROUTE_RULES = (
     rule_times,
     rule_time_window,
     rule_shift,
+    rule_breaks,
     rule_load,
     rule_capacity,
     rule_cost,

@@ -59,6 +59,7 @@ def build_routes(nm: NodeModel, routes: tuple[tuple[int, ...], ...]) -> tuple[Ro
                 unload=ids(nm.nodes[k].unload),
                 load_kg=_kg(ev.load_g[i]),
                 load_l=_litres(ev.load_ml[i]),
+                break_s=ev.rests[i],
             )
             for i, k in enumerate(seq)
         )

@@ -296,7 +296,7 @@ def build_data(nm: NodeModel, drops_at_end: bool = False, required: bool = False
         back_cost = back_m / 1000 * x.cost_per_km + back_s / 3600 * x.cost_per_hour
         # PyVRP's shift is the salaried time and its overtime the rest of the longest tour
         # (the drive back counted in the salaried time first)
-        longest = max(0, x.max_work_s - back_s)
+        longest = max(0, x.max_work_s - back_s - x.break_reserve_s)
         paid = min(longest, max(0, x.salaried_s - back_s))
         if x.overtime_per_hour <= 0:
             paid = longest
@@ -310,7 +310,7 @@ def build_data(nm: NodeModel, drops_at_end: bool = False, required: bool = False
                 end_depot=1 + facilities.index(end) if end >= 0 else 0,
                 fixed_cost=round((x.fixed_cost + back_cost) * MICRO),
                 tw_early=x.shift_start,
-                tw_late=max(x.shift_start, x.shift_end - back_s),
+                tw_late=max(x.shift_start, x.shift_end - back_s - x.break_reserve_s),
                 shift_duration=paid,
                 max_overtime=longest - paid,
                 unit_distance_cost=round(x.cost_per_km * MICRO / 1000),
