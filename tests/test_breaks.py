@@ -4,7 +4,11 @@ with the time held back, `route check` verifies them."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from routing.plans.validate import replay, validate
 from routing.solve.solver import solve_problem
@@ -53,3 +57,34 @@ def test_a_long_wait_for_a_window_counts_as_the_rest():
     )
     assert early.routes[0].stops[0].start_s - early.routes[0].stops[0].arrival_s == H
     assert [v.rule for v in validate(early, problem) if v.rule not in ("summary",)] == []
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_long_random_tours_rest_by_the_rule(data):
+    """Villages 40-160 km out, a van at 60 km/h (legs up to 5 h): whatever the solver plans
+    keeps every rule, and the driving between rests, recomputed here from the legs (with a
+    rest on the road in each 4 hours of a longer leg), never passes 4 hours."""
+    n = data.draw(st.integers(2, 5), label="villages")
+    pts = [point("HUB", 0, 0, tier="hub")]
+    for k in range(n):
+        x = data.draw(st.integers(-160, 160), label=f"x{k}")
+        y = data.draw(st.integers(40, 160), label=f"y{k}")
+        pts.append(point(f"P{k}", x, y, fixed=300))
+    vans = [vehicle(f"V{k}", start=5 * H, max_hours=16.0, speed=60.0) for k in range(2)]
+    problem = make_problem(pts, vans, [order(f"o{k}", f"P{k}") for k in range(n)])
+    solved = solve_problem(problem, budget(30))
+    assert validate(plan_of(problem, solved), problem) == []
+    tmat = problem.time_s[vans[0].profile.key]
+    for r in solved.routes:
+        legs = ["HUB", *(s.point for s in r.stops), "HUB"]
+        driving = 0
+        for k, (a, b) in enumerate(itertools.pairwise(legs)):
+            leg = int(tmat[problem.index[a], problem.index[b]])
+            if leg > 4 * H:  # a very long leg rests on the road every 4 hours
+                leg -= (leg - 1) // (4 * H) * 4 * H
+            driving += leg
+            assert driving <= 4 * H
+            stop = r.stops[k] if k < len(r.stops) else None
+            if stop is not None and (stop.break_s >= 1200 or stop.start_s - stop.arrival_s >= 1500):
+                driving = 0

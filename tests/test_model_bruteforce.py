@@ -66,8 +66,9 @@ def _simulate(problem: Problem, v: int, stops, depart: int):
         leg = int(tmat[where, p])
         if driving and driving + leg > limit:
             t, driving = t + 20 * 60, 0
-        driving += leg
-        arrive = t + leg
+        road = int((leg - 1) // limit) if leg > limit else 0  # rests on the road
+        driving += leg - road * limit
+        arrive = t + leg + road * 20 * 60
         dist += int(dmat[where, p])
         ready = arrive + (pt.service_fixed_s if p != where else 0)
         served = s.deliver + s.collect
@@ -85,7 +86,8 @@ def _simulate(problem: Problem, v: int, stops, depart: int):
     back = int(tmat[where, depot])
     if driving and driving + back > limit:
         t += 20 * 60
-    return starts, t + back, dist + int(dmat[where, depot]), waited, ok
+    road = int((back - 1) // limit) if back > limit else 0
+    return starts, t + back + road * 20 * 60, dist + int(dmat[where, depot]), waited, ok
 
 
 def ref_route(problem: Problem, v: int, stops) -> RefRoute | None:

@@ -134,7 +134,9 @@ def resimulate(route, problem: Problem) -> list[tuple[int, int, int]]:
     for s in route.stops:
         p = problem.index[s.point]
         pt = problem.points[p]
-        arrive = t + int(tmat[where, p])
+        leg = int(tmat[where, p])
+        road = (leg - 1) // veh.max_driving_s if leg > veh.max_driving_s else 0
+        arrive = t + leg + road * 1200  # a leg over 4 h rests on the road
         served = [orders[x] for x in s.deliver + s.collect]
         lo = max([pt.opens] + [o.earliest for o in served])
         start = max(arrive + (pt.service_fixed_s if p != where else 0), lo)
@@ -142,7 +144,8 @@ def resimulate(route, problem: Problem) -> list[tuple[int, int, int]]:
         t = start + pt.service_per_parcel_s * parcels + s.break_s
         out.append((arrive, start, t))
         where = p
-    ret = t + int(tmat[where, problem.index[veh.depot]])
+    back = int(tmat[where, problem.index[veh.depot]])
+    ret = t + back + ((back - 1) // veh.max_driving_s * 1200 if back > veh.max_driving_s else 0)
     return [*out, (ret, ret, ret)]
 
 

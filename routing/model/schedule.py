@@ -7,7 +7,8 @@ start by the window's end; handling takes the point's time per parcel. The vehic
 depot as late as it can without arriving anywhere later, so no minute is spent waiting that
 need not be. Breaks: before a leg that would take the driving since the last rest past 4
 hours, the driver rests 20 minutes at the stop just served (waiting 20 minutes or more for a
-window is a rest too); the engines plan with that time held back (`Vehicle.break_reserve_s`).
+window is a rest too; a leg longer than 4 hours has a 20-minute rest on the road every 4 hours
+of it, in its arrival time); the engines plan with that time held back (`Vehicle.break_reserve_s`).
 """
 
 from __future__ import annotations
@@ -62,9 +63,10 @@ def _forward(problem: Problem, nodes, v: int, seq, depart: int):
             departure[-1] = t
             rests[-1] = BREAK_S
             driving = 0
-        driving += travel
+        roadside = max(travel - 1, 0) // limit  # a leg longer than the limit: rests on the way
+        driving = driving + travel - roadside * limit
         dist += m_at(where, q)
-        a = t + travel
+        a = t + travel + roadside * BREAK_S
         setup = fixed[q] if q != where else 0
         s = a + setup
         if s < n.earliest:
@@ -86,7 +88,12 @@ def _forward(problem: Problem, nodes, v: int, seq, depart: int):
         departure[-1] = t
         rests[-1] = BREAK_S
     dist += m_at(where, depot)
-    return arrival, start, departure, waits, t + back, dist, rests
+    return arrival, start, departure, waits, t + back + roadside_s(back, limit), dist, rests
+
+
+def roadside_s(leg: int, limit: int) -> int:
+    """Rest time taken on the road during a leg longer than the driving limit."""
+    return (leg - 1) // limit * BREAK_S if leg > 0 else 0
 
 
 def _rides_too_long(nodes, seq, departure, arrival, veh) -> bool:

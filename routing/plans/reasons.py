@@ -119,8 +119,9 @@ def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
                 return None
             if driving and driving + leg > limit:
                 t, driving = t + BREAK_S, 0
-            driving += leg
-            arrive = t + leg
+            road = (leg - 1) // limit if leg > limit else 0  # rests on a very long leg
+            driving += leg - road * limit
+            arrive = t + leg + road * BREAK_S
             setup = problem.points[c.point].service_fixed_s if c.point != where else 0
             start = max(arrive + setup, c.earliest)
             if start - arrive - setup >= BREAK_S:
@@ -134,7 +135,8 @@ def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
             return None
         if driving and driving + back > limit:
             t += BREAK_S
-        return starts, waits, t + back
+        road = (back - 1) // limit if back > limit else 0
+        return starts, waits, t + back + road * BREAK_S
 
     first = drive(veh.shift_start)
     if first is None:

@@ -100,6 +100,13 @@ def _orders_of(s, orders: dict[str, Order]) -> Iterator[tuple[str, str, Order]]:
                 yield role, oid, orders[oid]
 
 
+def _on_the_road(leg: int, veh) -> int:
+    """Rests taken on the road in a leg longer than the driving limit: 20 minutes for each
+    full limit's worth of it (docs/plan-format.md, "Rests")."""
+    limit = veh.max_driving_s
+    return (leg - 1) // limit * BREAK_S if limit and leg > limit else 0
+
+
 def trace(r: Route, v: int, problem: Problem, orders: dict[str, Order]) -> Trace:
     """Re-drive route `r` on vehicle `v` from its stated departure, by the timing rule."""
     veh = problem.vehicles[v]
@@ -135,7 +142,7 @@ def trace(r: Route, v: int, problem: Problem, orders: dict[str, Order]) -> Trace
             stops.append(StopTrace(s.arrival_s, s.start_s, s.departure_s, latest, kg, litres))
             t, where = s.departure_s, p
             continue
-        arrival = t + int(tmat[where, p])
+        arrival = t + int(tmat[where, p]) + _on_the_road(int(tmat[where, p]), veh)
         dist += int(dmat[where, p])
         setup = problem.points[p].service_fixed_s if p != where else 0
         start = max(arrival + setup, earliest)
@@ -147,7 +154,7 @@ def trace(r: Route, v: int, problem: Problem, orders: dict[str, Order]) -> Trace
             undriven.append(len(r.stops) + 1)
         ret = r.return_s
     else:
-        ret = t + int(tmat[where, depot])
+        ret = t + int(tmat[where, depot]) + _on_the_road(int(tmat[where, depot]), veh)
         dist += int(dmat[where, depot])
     cost = veh.route_cost(dist, ret - r.depart_s)
     return Trace(
@@ -301,7 +308,8 @@ def rule_breaks(x: _Route) -> list[Violation]:
     where, driving = depot, 0
     for k, (s, st) in enumerate(zip(x.r.stops, x.t.stops, strict=True), start=1):
         p = x.problem.index[s.point]
-        driving += int(tmat[where, p])
+        leg = int(tmat[where, p])
+        driving += leg - _on_the_road(leg, x.veh) // BREAK_S * limit
         if driving > limit:
             why = f"{driving / 3600:.2f} h of driving without a 20-minute rest on reaching it"
             return [x.bad("breaks", why, k)]
@@ -309,7 +317,8 @@ def rule_breaks(x: _Route) -> list[Violation]:
         if st.start - st.arrival - setup >= BREAK_S or s.break_s >= BREAK_S:
             driving = 0
         where = p
-    driving += int(tmat[where, depot])
+    leg = int(tmat[where, depot])
+    driving += leg - _on_the_road(leg, x.veh) // BREAK_S * limit
     if driving > limit:
         why = f"{driving / 3600:.2f} h of driving without a 20-minute rest on the way back"
         return [x.bad("breaks", why)]
