@@ -261,8 +261,9 @@ def plan_cmd(
 @_fail_cleanly
 def check_cmd(plan_file, as_json, quiet):
     """Re-check a plan against its inputs: recompute arrivals, loads, capacity, windows,
-    shifts, compatibility, cost, the summary and every unserved reason; every order must be
-    served once or listed as unserved. Exits 1 if a rule is broken.
+    shifts, drivers' rests, cold chain, cost, the summary, every unserved reason and the visit
+    calendar's deferrals; every order must be served once, listed as unserved, or deferred.
+    Exits 1 if a rule is broken.
 
     \b
     Example:
