@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,7 @@ from routing.plans.validate import replay, validate
 from routing.solve.solver import solve_problem
 
 from .conftest import H, budget, make_problem, order, plan_of, point, vehicle
-from .test_model_bruteforce import long_drives_need_rests
+from .test_model_bruteforce import compass_villages, long_drives_need_rests, solve_and_compare
 
 
 def test_rests_are_taken_where_the_driving_would_pass_four_hours():
@@ -88,3 +89,34 @@ def test_long_random_tours_rest_by_the_rule(data):
             stop = r.stops[k] if k < len(r.stops) else None
             if stop is not None and (stop.break_s >= 1200 or stop.start_s - stop.arrival_s >= 1500):
                 driving = 0
+
+
+def lunch_on_the_road(start: int = 11 * H):
+    """The compass villages toured from 11:00 by a van whose driver lunches 30 minutes between
+    11:30 and 13:30: the lunch falls at the second village, the first stop whose service ends
+    in the window (11:38)."""
+    pts = compass_villages()
+    van = replace(vehicle("V1", start=start, per_hour=20.0), lunch=(41400, 48600, 1800))
+    return make_problem(pts, [van], [order(f"o{p}", p) for p in "NESW"])
+
+
+def test_the_lunch_is_taken_in_its_window_and_agrees_with_brute_force():
+    problem = lunch_on_the_road()
+    opt, solved = solve_and_compare(problem)
+    (route,) = solved.routes
+    assert [s.break_s for s in route.stops] == [0, 1800, 0, 0]
+    assert 41400 <= route.stops[1].departure_s - 1800 <= 48600 - 1800
+    # 10 yuan + 49.94 km + 20 yuan/h x (4,990 s driving + 4 x 300 s + 1,800 s lunch)
+    assert opt.cost == pytest.approx(10 + 49.94 + 20 * 7990 / 3600, abs=0.02)
+
+
+def test_route_check_catches_a_lunch_left_out():
+    """From 11:45 the tour is out from before 12:00 to after 13:00 without its lunch: too late
+    to lunch before leaving, too late after coming back."""
+    problem = lunch_on_the_road(start=11 * H + 45 * 60)
+    plan = plan_of(problem, solve_problem(problem, budget(50)))
+    (route,) = plan.routes
+    stops = tuple(replace(s, break_s=0) for s in route.stops)
+    tampered = replay(replace(plan, routes=(replace(route, stops=stops),)), problem)
+    found = [v for v in validate(tampered, problem) if v.rule == "breaks"]
+    assert [v.message for v in found] == ["no 30-minute lunch break between 11:30:00 and 13:30:00"]

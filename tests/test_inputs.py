@@ -144,6 +144,19 @@ def test_broken_orders_file(fixture, row, field, message):
         ("fleet_vehicle_day_negative.csv", 2, "vehicle_day_yuan", "must be >= 0, got -49.49"),
         ("fleet_driver_day_text.csv", 3, "driver_day_yuan", "'215 yuan' is not a number"),
         ("fleet_salaried_hours_25.csv", 4, "salaried_hours", "must be <= 24, got 25"),
+        ("fleet_lunch_from_bad.csv", 2, "lunch_from", "'11h30' is not a time of day HH:MM"),
+        (
+            "fleet_lunch_to_missing.csv",
+            3,
+            "lunch_to",
+            "a lunch break needs lunch_from, lunch_to and lunch_minutes",
+        ),
+        (
+            "fleet_lunch_minutes_too_long.csv",
+            4,
+            "lunch_minutes",
+            "45 minutes of lunch do not fit between 11:30 and 12:00",
+        ),
         (
             "fleet_insulated_maybe.csv",
             3,

@@ -60,6 +60,7 @@ def _simulate(problem: Problem, v: int, stops, depart: int):
     where, t, dist, waited, ok = depot, depart, 0, 0, True
     starts = []
     driving, limit = 0, veh.max_driving_s or float("inf")  # 20 min of rest before going past
+    lunched = False
     for s in stops:
         p = problem.index[s.point]
         pt = problem.points[p]
@@ -82,12 +83,17 @@ def _simulate(problem: Problem, v: int, stops, depart: int):
         starts.append(start)
         parcels = sum(o.parcels for o in served + s.unload)
         t = start + pt.service_per_parcel_s * parcels
+        if veh.lunch and not lunched and veh.lunch[0] <= t <= veh.lunch[1] - veh.lunch[2]:
+            t, lunched, driving = t + veh.lunch[2], True, 0  # lunch at the first stop it fits
         where = p
     back = int(tmat[where, depot])
     if driving and driving + back > limit:
         t += 20 * 60
     road = int((back - 1) // limit) if back > limit else 0
-    return starts, t + back + road * 20 * 60, dist + int(dmat[where, depot]), waited, ok
+    ret = t + back + road * 20 * 60
+    if veh.lunch and not lunched:  # else at the centre, before leaving or after coming back
+        ok = ok and (depart >= veh.lunch[0] + veh.lunch[2] or ret <= veh.lunch[1] - veh.lunch[2])
+    return starts, ret, dist + int(dmat[where, depot]), waited, ok
 
 
 def ref_route(problem: Problem, v: int, stops) -> RefRoute | None:

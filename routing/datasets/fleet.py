@@ -164,6 +164,9 @@ def build_fleet(villages: int, depot: str) -> list[dict]:
                     "driver_day_yuan": t.driver_day_yuan,
                     "salaried_hours": SALARIED_HOURS,
                     "insulated": False,
+                    "lunch_from": None,  # no lunch break by default (data/README.md, Breaks)
+                    "lunch_to": None,
+                    "lunch_minutes": None,
                     "overtime_per_hour_yuan": t.overtime_per_hour_yuan,
                 }
             )

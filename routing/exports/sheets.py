@@ -191,7 +191,7 @@ def _row(v: PlaceVisit, type_: _Type) -> _Row:
         collect.append(f"{v.kg_collected:g} kg {' '.join(v.goods_collected)}".strip())
     small = []
     if v.break_s:
-        small.append(f"REST {v.break_s // 60} min here before driving on (4 h driving rule)")
+        small.append(f"REST {v.break_s // 60} min here before driving on")
     if v.unloaded:
         n = len(v.unloaded)
         collect.append(f"unload {n} order{'s' if n > 1 else ''}, {v.kg_unloaded:g} kg")

@@ -40,6 +40,7 @@ from .tables import (
     shown,
 )
 
+LUNCH_FIELDS = ("lunch_from", "lunch_to", "lunch_minutes")
 BOUNDARY_TOLERANCE_M = 100.0  # points may sit this far outside the county line (digitising error)
 # Files written together by one command (`route data build`, `route network import`) that must
 # stay together: county.json records their sha256, and loading refuses a mixed set by name.
@@ -202,6 +203,12 @@ def edit_county(county: str, data_dir: Path | None = None) -> Iterator[Path]:
         yield stage
         meta = read_json(stage / "county.json", Faults(), "county.json")
         write_meta(stage, meta if isinstance(meta, dict) else {})
+
+
+def _lunch(r: dict) -> tuple[int, int, int] | None:
+    if any(r.get(f) is None for f in LUNCH_FIELDS):
+        return None
+    return r["lunch_from"], r["lunch_to"], r["lunch_minutes"] * 60
 
 
 def load_county(county: str = DEFAULT_COUNTY, data_dir: Path | None = None) -> County:
@@ -368,6 +375,25 @@ def _fleet(path: Path, points: dict[str, ServicePoint], faults: Faults) -> tuple
                     row=r["_row"],
                     field="depot",
                 )
+        given = [f for f in LUNCH_FIELDS if r.get(f) is not None]
+        if given and len(given) < len(LUNCH_FIELDS) and not r["_bad"] & set(LUNCH_FIELDS):
+            missing = next(f for f in LUNCH_FIELDS if r.get(f) is None)
+            faults.add(
+                name,
+                "a lunch break needs lunch_from, lunch_to and lunch_minutes",
+                r["_row"],
+                missing,
+            )
+        elif len(given) == len(LUNCH_FIELDS):
+            room = r["lunch_to"] - r["lunch_from"]
+            if r["lunch_minutes"] * 60 > room:
+                faults.add(
+                    name,
+                    f"{r['lunch_minutes']} minutes of lunch do not fit between "
+                    f"{format_hhmm(r['lunch_from'])} and {format_hhmm(r['lunch_to'])}",
+                    r["_row"],
+                    "lunch_minutes",
+                )
     if not rows and not faults:
         faults.add(name, "no vehicles")
     if faults:
@@ -393,6 +419,7 @@ def _fleet(path: Path, points: dict[str, ServicePoint], faults: Faults) -> tuple
             salaried_s=int(round((r.get("salaried_hours") or 0.0) * 3600)),
             overtime_per_hour=r.get("overtime_per_hour_yuan") or 0.0,
             insulated=bool(r.get("insulated")),
+            lunch=_lunch(r),
         )
         for r in rows
     )

@@ -227,6 +227,15 @@ FLEET_COLUMNS = (
         "an insulated cargo box: cold produce may ride 2 h unrefrigerated, not 1 (blank: false)",
         optional=True,
     ),
+    Column("lunch_from", parse_hhmm, "HH:MM", "lunch break: earliest start", optional=True),
+    Column("lunch_to", parse_hhmm, "HH:MM", "lunch break: latest end", optional=True),
+    Column(
+        "lunch_minutes",
+        _integer(1, 180),
+        "min",
+        "lunch break length; blank lunch columns: no lunch break",
+        optional=True,
+    ),
     Column(
         "overtime_per_hour_yuan",
         _number(0, solver_max=LIMITS["overtime_per_hour_yuan"]),
@@ -476,7 +485,9 @@ def check_unique(rows: list[dict], key: str, file: str, faults: Faults) -> None:
 
 
 def cell(value: Any, column: Column) -> str:
-    """Format a value for writing, the inverse of the column's parser."""
+    """Format a value for writing, the inverse of the column's parser (None: a blank cell)."""
+    if value is None:
+        return ""
     if column.parse is parse_hhmm:
         return format_hhmm(value)
     if isinstance(value, bool):

@@ -117,6 +117,27 @@ class Problem:
                 by_key[key, d] = tuple(((t[d, :] < UNREACHABLE) & (t[:, d] < UNREACHABLE)).tolist())
         return tuple(by_key[kd] for kd in zip(self._profiles, self._depots, strict=True))
 
+    @cached_property
+    def _break_reserves(self) -> tuple[int, ...]:
+        reserves = []
+        for v, veh in enumerate(self.vehicles):
+            t = self.time_s[self._profiles[v]]
+            d = self._depots[v]
+            trips = t[d, :] + t[:, d]
+            longest = int(trips[trips < UNREACHABLE].max(initial=0))
+            far = veh.max_driving_s and 2 * longest > veh.max_driving_s
+            reserves.append(veh.break_reserve_s if far or veh.lunch else 0)
+        return tuple(reserves)
+
+    def break_reserve(self, v: int) -> int:
+        """Time the engines hold back from vehicle v's shift for the rests the timing rule may
+        add (`Vehicle.break_reserve_s`): where a round trip to some point takes more than
+        half the driving allowed between rests, or the driver lunches. Elsewhere tours that
+        need a rest are rare and re-timed like any other (a route the rests make break a rule
+        scores as infeasible); holding the time back there would cost the shifts' last
+        minutes for nothing."""
+        return self._break_reserves[v]
+
     def reaches(self, v: int, p: int) -> bool:
         """Vehicle v can drive from its depot to point p and back."""
         return self._reach[v][p]

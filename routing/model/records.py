@@ -87,6 +87,8 @@ class Vehicle:
     insulated: bool = False  # an insulated cargo box (no refrigeration unit)
     # driving allowed between rests (0: no break rule, as for benchmark instances' vehicles)
     max_driving_s: int = MAX_DRIVING_S
+    # a lunch break (earliest start, latest end, seconds), for a tour out across that window
+    lunch: tuple[int, int, int] | None = None
 
     @cached_property
     def profile(self) -> Profile:
@@ -104,9 +106,10 @@ class Vehicle:
     def break_reserve_s(self) -> int:
         """Time the engines hold back from the shift for the breaks a tour as long as the
         vehicle's longest may need (they do not schedule breaks; the timing rule does)."""
+        lunch = self.lunch[2] if self.lunch else 0
         if not self.max_driving_s:
-            return 0
-        return BREAK_S * max(0, (self.max_work_s - 1) // self.max_driving_s)
+            return lunch
+        return lunch + BREAK_S * max(0, (self.max_work_s - 1) // self.max_driving_s)
 
     @property
     def standing_cost(self) -> float:

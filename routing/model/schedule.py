@@ -8,7 +8,10 @@ depot as late as it can without arriving anywhere later, so no minute is spent w
 need not be. Breaks: before a leg that would take the driving since the last rest past 4
 hours, the driver rests 20 minutes at the stop just served (waiting 20 minutes or more for a
 window is a rest too; a leg longer than 4 hours has a 20-minute rest on the road every 4 hours
-of it, in its arrival time); the engines plan with that time held back (`Vehicle.break_reserve_s`).
+of it, in its arrival time); a vehicle with a lunch break takes it at the first stop whose
+service ends in its window with room for it, or at the centre before leaving or after coming
+back, and a tour that allows neither breaks its shift. The engines plan with that time held
+back where they are likely (`Problem.break_reserve`).
 """
 
 from __future__ import annotations
@@ -45,7 +48,9 @@ def _forward(problem: Problem, nodes, v: int, seq, depart: int):
     times, metres = problem.legs(v)
     t_at, m_at = times.item, metres.item
     fixed, per_parcel = problem.handling
-    limit = problem.vehicles[v].max_driving_s or UNREACHABLE  # driving between rests
+    veh = problem.vehicles[v]
+    limit = veh.max_driving_s or UNREACHABLE  # driving between rests
+    lunch, lunched = veh.lunch, False
     arrival: list[int] = []
     start: list[int] = []
     departure: list[int] = []
@@ -77,8 +82,11 @@ def _forward(problem: Problem, nodes, v: int, seq, depart: int):
         start.append(s)
         waits.append(s - a - setup)
         t = s + per_parcel[q] * n.parcels
-        departure.append(t)
         rests.append(0)
+        if lunch and not lunched and lunch[0] <= t <= lunch[1] - lunch[2]:
+            t += lunch[2]  # lunch at the first stop served in its window
+            rests[-1], lunched, driving = lunch[2], True, 0
+        departure.append(t)
         where = q
     back = t_at(where, depot)
     if back >= UNREACHABLE:
@@ -88,7 +96,15 @@ def _forward(problem: Problem, nodes, v: int, seq, depart: int):
         departure[-1] = t
         rests[-1] = BREAK_S
     dist += m_at(where, depot)
-    return arrival, start, departure, waits, t + back + roadside_s(back, limit), dist, rests
+    ret = t + back + roadside_s(back, limit)
+    # no lunch out on the road, and none at the centre before leaving or after coming back
+    missed = (
+        lunch is not None
+        and not lunched
+        and depart < lunch[0] + lunch[2]
+        and ret > lunch[1] - lunch[2]
+    )
+    return arrival, start, departure, waits, ret, dist, rests, missed
 
 
 def roadside_s(leg: int, limit: int) -> int:
@@ -153,7 +169,7 @@ def evaluate(problem: Problem, nodes: Sequence[Node], v: int, seq: Sequence[int]
             0,
             0.0,
         )
-    _, start, _, waits, _, _, _ = first
+    _, start, _, waits, _, _, _, _ = first
     # Leave later by as much waiting as the windows allow to absorb (shortest duration).
     delay, waited = sum(waits), 0
     for i, k in enumerate(seq):
@@ -163,9 +179,9 @@ def evaluate(problem: Problem, nodes: Sequence[Node], v: int, seq: Sequence[int]
     later = _forward(problem, nodes, v, seq, veh.shift_start + delay)
     assert later is not None  # the same legs as `first`
     late = any(x > nodes[k].latest for k, x in zip(seq, later[1], strict=True))
-    if delay and late:  # leaving later cost a rest that waiting gave: leave at the start
+    if delay and (late or later[7] > first[7]):  # leaving later cost a rest or the lunch
         delay, later = 0, first
-    arrival, start, departure, _, ret, dist, rests = later
+    arrival, start, departure, _, ret, dist, rests, missed = later
     depart = veh.shift_start + delay
     if any(s > nodes[k].latest for k, s in zip(seq, start, strict=True)):
         violation = violation or "time window"
@@ -173,6 +189,8 @@ def evaluate(problem: Problem, nodes: Sequence[Node], v: int, seq: Sequence[int]
         violation = violation or "shift length"
     if not veh.cold_chain and _rides_too_long(nodes, seq, departure, arrival, veh):
         violation = violation or "cold ride"
+    if missed:  # the shift does not fit the lunch break
+        violation = violation or "shift length"
     cost = veh.route_cost(dist, ret - depart)
     return RouteEval(
         feasible=violation is None,

@@ -108,11 +108,12 @@ def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
     depot = problem.index[veh.depot]
 
     limit = veh.max_driving_s or UNREACHABLE
+    lunch = veh.lunch
 
     def drive(depart: int):
         """Starts, waits and return; a 20-minute rest before any leg that would make the
         driving since the last rest exceed the limit (a wait that long is a rest)."""
-        t, where, starts, waits, driving = depart, depot, [], [], 0
+        t, where, starts, waits, driving, lunched = depart, depot, [], [], 0, False
         for c in calls:
             leg = int(tmat[where, c.point])
             if leg >= UNREACHABLE:
@@ -129,6 +130,8 @@ def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
             starts.append(start)
             waits.append(start - arrive - setup)
             t = start + problem.points[c.point].service_per_parcel_s * c.parcels
+            if lunch and not lunched and lunch[0] <= t <= lunch[1] - lunch[2]:
+                t, lunched, driving = t + lunch[2], True, 0
             where = c.point
         back = int(tmat[where, depot])
         if back >= UNREACHABLE:
@@ -136,15 +139,21 @@ def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
         if driving and driving + back > limit:
             t += BREAK_S
         road = (back - 1) // limit if back > limit else 0
-        return starts, waits, t + back + road * BREAK_S
+        ret = t + back + road * BREAK_S
+        # the lunch at a stop, or at the centre before leaving or after coming back
+        missed = False
+        if lunch is not None and not lunched:
+            missed = depart < lunch[0] + lunch[2] and ret > lunch[1] - lunch[2]
+        return starts, waits, ret, missed
 
     first = drive(veh.shift_start)
     if first is None:
         return "unreachable"
-    starts, waits, _ = first
+    starts, waits, _, _ = first
     if any(s > c.latest for s, c in zip(starts, calls, strict=True)):
         return "time window"
-    # the documented departure: as late as the waiting allows and no window forbids
+    # the documented departure: as late as the waiting allows and no window forbids (unless
+    # leaving later costs a rest or the lunch that leaving at the start gives)
     delay, waited = sum(waits), 0
     for s, w, c in zip(starts, waits, calls, strict=True):
         waited += w
@@ -152,8 +161,11 @@ def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
     depart = veh.shift_start + max(delay, 0)
     again = drive(depart)
     assert again is not None
+    late = any(s > c.latest for s, c in zip(again[0], calls, strict=True))
+    if depart > veh.shift_start and (late or again[3] > first[3]):
+        depart, again = veh.shift_start, first
     ret = again[2]
-    if ret > veh.shift_end or ret - depart > veh.max_work_s:
+    if ret > veh.shift_end or ret - depart > veh.max_work_s or again[3]:
         return "shift length"
     return None
 

@@ -322,7 +322,25 @@ def rule_breaks(x: _Route) -> list[Violation]:
     if driving > limit:
         why = f"{driving / 3600:.2f} h of driving without a 20-minute rest on the way back"
         return [x.bad("breaks", why)]
-    return []
+    return _lunch(x)
+
+
+def _lunch(x: _Route) -> list[Violation]:
+    """A vehicle with a lunch break takes it in its window: at a stop (its stated rest, long
+    enough, starting in the window with room), or at the centre before leaving or after
+    coming back."""
+    if x.veh.lunch is None or not x.drivable:
+        return []
+    lo, hi, minutes = x.veh.lunch
+    for s, st in zip(x.r.stops, x.t.stops, strict=True):
+        if s.break_s >= minutes and lo <= st.departure - s.break_s <= hi - minutes:
+            return []
+    if x.r.depart_s >= lo + minutes or x.t.ret <= hi - minutes:
+        return []
+    why = (
+        f"no {minutes // 60}-minute lunch break between {format_hhmmss(lo)} and {format_hhmmss(hi)}"
+    )
+    return [x.bad("breaks", why)]
 
 
 def rule_times(x: _Route) -> list[Violation]:

@@ -4,8 +4,9 @@ The engines place whole nodes: all deliveries and hub-bound produce of a visit t
 over-full day that can drop a visit because of one order that does not fit. Here the orders of
 each dropped node are offered again, most urgent first: an order is kept if the part of the
 visit built so far, plus it, fits somewhere (cheapest feasible place among all routes of the
-vehicles allowed to serve the visit). Orders that part cannot take start a further part on
-another vehicle. What still does not fit stays unserved with its reason.
+vehicles allowed to serve the visit). Orders that part cannot take start a further part, on
+another vehicle or as a second visit of one already holding a part. What still does not fit
+stays unserved with its reason.
 """
 
 from __future__ import annotations
@@ -111,21 +112,17 @@ def place_leftovers(
             n.orders, key=lambda o: (-p.orders[o].priority, p.orders[o].kg, p.orders[o].id)
         )
         # the first part tries the vehicles the search was offered first; later parts may use
-        # any other vehicle able to take one of the orders left
+        # any vehicle able to take one of the orders left, one already holding a part too (a
+        # second visit, as for orders whose windows do not meet)
         vehicles = list(n.allowed)
-        parts: list[int] = []  # vehicles holding a part of this visit
         tried: set[int] = set()  # vehicles that took none of the orders left
         while todo and vehicles:
             kept, used = _grow_part(nm, nodes, out, n, todo, vehicles)
             if not kept or used is None:  # none of these takes any order left: try the others
                 tried.update(vehicles)
-                vehicles = [v for v in range(len(p.vehicles)) if v not in parts and v not in tried]
-                continue
-            todo = [o for o in todo if o not in kept]
-            vehicles = [
-                v for v in range(len(p.vehicles)) if v != used and v not in parts and v not in tried
-            ]
-            parts.append(used)
+            else:
+                todo = [o for o in todo if o not in kept]
+            vehicles = [v for v in range(len(p.vehicles)) if v not in tried]
         if len(todo) < len(n.orders):
             nodes[k] = (
                 replace(visit_nodes(p, todo, n.group)[0], allowed=n.allowed) if todo else _empty(n)

@@ -76,10 +76,11 @@ class _Model:
             tdim.CumulVar(self.index[i]).SetRange(n.earliest, n.latest)
         for v, veh in enumerate(p.vehicles):
             # the breaks the timing rule may add are held back from the shift
-            late = max(veh.shift_start, veh.shift_end - veh.break_reserve_s)
+            reserve = p.break_reserve(v)
+            late = max(veh.shift_start, veh.shift_end - reserve)
             for idx in (r.Start(v), r.End(v)):
                 tdim.CumulVar(idx).SetRange(veh.shift_start, late)
-            tdim.SetSpanUpperBoundForVehicle(max(0, veh.max_work_s - veh.break_reserve_s), v)
+            tdim.SetSpanUpperBoundForVehicle(max(0, veh.max_work_s - reserve), v)
             tdim.SetSpanCostCoefficientForVehicle(int(round(veh.cost_per_hour * MICRO / 3600)), v)
             if veh.overtime_per_hour > 0 and veh.salaried_s < veh.max_work_s:
                 overtime = int(round(veh.overtime_per_hour * MICRO / 3600))

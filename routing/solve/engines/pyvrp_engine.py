@@ -160,6 +160,8 @@ def _vehicle_key(nm: NodeModel, v: int) -> tuple:
         x.cost_per_hour,
         x.salaried_s,
         x.overtime_per_hour,
+        x.max_driving_s,
+        x.lunch,
         x.depot,
     )
 
@@ -296,7 +298,8 @@ def build_data(nm: NodeModel, drops_at_end: bool = False, required: bool = False
         back_cost = back_m / 1000 * x.cost_per_km + back_s / 3600 * x.cost_per_hour
         # PyVRP's shift is the salaried time and its overtime the rest of the longest tour
         # (the drive back counted in the salaried time first)
-        longest = max(0, x.max_work_s - back_s - x.break_reserve_s)
+        reserve = p.break_reserve(members[0])
+        longest = max(0, x.max_work_s - back_s - reserve)
         paid = min(longest, max(0, x.salaried_s - back_s))
         if x.overtime_per_hour <= 0:
             paid = longest
@@ -310,7 +313,7 @@ def build_data(nm: NodeModel, drops_at_end: bool = False, required: bool = False
                 end_depot=1 + facilities.index(end) if end >= 0 else 0,
                 fixed_cost=round((x.fixed_cost + back_cost) * MICRO),
                 tw_early=x.shift_start,
-                tw_late=max(x.shift_start, x.shift_end - back_s - x.break_reserve_s),
+                tw_late=max(x.shift_start, x.shift_end - back_s - reserve),
                 shift_duration=paid,
                 max_overtime=longest - paid,
                 unit_distance_cost=round(x.cost_per_km * MICRO / 1000),
