@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +66,8 @@ def vehicle(
     salaried_hours: float = 0.0,
     overtime: float = 0.0,
     standing: float = 0.0,
+    trips: int = 1,
+    reload_min: float = 0.0,
 ) -> Vehicle:
     return Vehicle(
         id=vid,
@@ -83,6 +87,8 @@ def vehicle(
         vehicle_day=standing,
         salaried_s=int(salaried_hours * H),
         overtime_per_hour=overtime,
+        max_trips=trips,
+        reload_s=int(reload_min * 60),
     )
 
 
@@ -115,6 +121,25 @@ def order(
         cold_chain=cold,
         priority=priority,
         goods="test",
+    )
+
+
+def grid_roads(lons: tuple[float, float, int], lats: tuple[float, float, int]):
+    """A toy road network for drawing maps and sheets: east-west streets on a grid of
+    (first, last, count) longitudes by latitudes."""
+    from routing.network.graph import RoadArrays
+
+    lon, lat = np.meshgrid(np.linspace(*lons), np.linspace(*lats))
+    src = np.array([k for k in range(lon.size - 1) if (k + 1) % lons[2]])
+    return RoadArrays(
+        digest="toy",
+        lon=lon.ravel(),
+        lat=lat.ravel(),
+        src=src,
+        dst=src + 1,
+        length_m=np.full(len(src), 1000.0),
+        speed_kph=np.full(len(src), 40.0),
+        highway=np.array(["tertiary"] * len(src)),
     )
 
 
@@ -195,6 +220,23 @@ def wugong_copy(tmp_path):
     dest = tmp_path / "data" / "wugong"
     shutil.copytree(WUGONG, dest, ignore=shutil.ignore_patterns("orders"))
     return dest
+
+
+def one_trip(problem: Problem) -> Problem:
+    """The problem for a fleet that makes one trip per vehicle (no second waves)."""
+    return replace(problem, vehicles=tuple(replace(v, max_trips=1) for v in problem.vehicles))
+
+
+@pytest.fixture
+def one_trip_wugong(wugong_copy) -> Path:
+    """The data dir of a Wugong copy whose fleet makes one trip per vehicle."""
+    fleet = wugong_copy / "fleet.csv"
+    rows = list(csv.DictReader(fleet.open(encoding="utf-8")))
+    with fleet.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
+        out.writeheader()
+        out.writerows({**r, "max_trips": "1"} for r in rows)
+    return wugong_copy.parent
 
 
 def reseal(county_dir: Path) -> None:

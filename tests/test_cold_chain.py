@@ -8,9 +8,10 @@ from dataclasses import replace
 
 from routing.model.schedule import evaluate
 from routing.model.visits import build_nodes, link, visit_nodes
-from routing.plans.document import Plan, Route, Stop
+from routing.plans.document import Plan, Route, Stop, Unserved
 from routing.plans.explain import explained
-from routing.plans.validate import validate
+from routing.plans.reasons import check_reason
+from routing.plans.validate import replay, validate
 from routing.solve.solver import solve_problem
 
 from .conftest import H, budget, make_problem, order, plan_of, point, vehicle
@@ -125,3 +126,31 @@ def test_the_validator_catches_a_ride_too_long_and_cold_produce_for_the_hub():
         "60 min on this vehicle) (and 1 more such orders on this route)"
     )
     assert (v.vehicle, v.stop) == ("VAN-1", 1)
+
+
+def test_fleet_full_counts_the_ride_a_stop_would_stretch():
+    """The van's only slot in time for the parcel at B (by 09:15) is between A's apples (by
+    08:10) and the store: 134 minutes of ride. B first makes A late, B after the store arrives
+    09:22. So with the apples on board, the parcel is 'fleet full', and the check agrees."""
+    apples = replace(_apples(), latest=8 * H + 600)
+    parcel = order("parcel", "B", kg=5, latest=9 * H + 900)
+    pts = [
+        point("HUB", 0, 0, tier="hub"),
+        point("COLD", 9, 0, tier="facility"),
+        point("A", 3, 0),
+        point("B", 3, 40),
+    ]
+    problem = make_problem(pts, [VAN], [apples, parcel])
+    solved = solve_problem(problem, budget(50))  # the search takes the parcel; no leg fits
+    assert [(u.order, u.reason) for u in solved.unserved] == [("apples", "fleet full")]
+    assert validate(plan_of(problem, solved), problem) == []
+    stops = (
+        Stop("A", 0, 0, 0, collect=("apples",)),
+        Stop("COLD", 0, 0, 0, unload=("apples",)),
+    )
+    leg = replace(_hand_plan(problem, stops, 8 * H), unserved=(Unserved("parcel", "fleet full"),))
+    leg = replay(leg, problem)  # its times, loads and cost, as the rules make them
+    assert validate(leg, problem) == []
+    assert check_reason(leg, problem, parcel, "not placed by the search") == (
+        "no route has room for it (the reason is 'fleet full')"
+    )

@@ -16,7 +16,7 @@ from routing.solve.construction import greedy_routes
 from routing.solve.engines import portfolio, pyvrp_engine
 from routing.solve.engines.portfolio import Job
 
-from .conftest import WUGONG, budget
+from .conftest import WUGONG, budget, one_trip
 
 BENCH = Path(__file__).parent / "data" / "bench"
 
@@ -122,7 +122,7 @@ def test_drops_at_the_end_where_much_produce_goes_to_facilities_unless_the_day_i
     assert share < portfolio.DROPS_AT_END_MIN_SHARE
     assert portfolio.plan_jobs(ordinary, 3, 1) == [Job("pyvrp", 3, True, False)]
     # an over-full day drops freely: a vehicle that unloads mid-route can collect more
-    peak = build_nodes(load_day("wugong", "2026-11-16", data_dir=WUGONG.parent).problem)
+    peak = build_nodes(one_trip(load_day("wugong", "2026-11-16", data_dir=WUGONG.parent).problem))
     share = sum(1 for n in peak.nodes if n.pair >= 0 and not n.unload) / len(peak.nodes)
     assert share >= portfolio.DROPS_AT_END_MIN_SHARE and peak.overfull
     assert portfolio.plan_jobs(peak, 3, 1) == [Job("pyvrp", 3, True, False)]

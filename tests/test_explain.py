@@ -76,9 +76,10 @@ def test_a_full_fleet_says_how_much_is_to_move_against_its_capacity():
     )
 
 
-def test_every_output_of_a_plan_explains_its_unserved_orders(tmp_path):
+def test_every_output_of_a_plan_explains_its_unserved_orders(tmp_path, one_trip_wugong):
     out = tmp_path / "plan"
-    args = ["plan", "--date", PEAK, "--iterations", "30", "--time-limit", "600", "--json"]
+    args = ["plan", "--date", PEAK, "--iterations", "30", "--time-limit", "600"]
+    args += ["--data-dir", str(one_trip_wugong), "--json"]
     result = CliRunner().invoke(main, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)

@@ -43,8 +43,11 @@ from routing.exports.views import (
 from routing.network.graph import RoadArrays
 from routing.pipeline import day_of, open_plan
 from routing.plans.compare import read_courier_routes
+from routing.plans.document import Stop
 from routing.plans.reader import read_plan
 from routing.plans.report import route_rows
+
+from .conftest import grid_roads
 
 COURIER = Path(__file__).parent / "data" / "courier"
 
@@ -338,20 +341,7 @@ def _toy_route(rare: str = "") -> tuple[RouteView, RoadArrays]:
         stops=stops,
         line=line,
     )
-    lon, lat = np.meshgrid(np.linspace(108.15, 108.3, 6), np.linspace(34.22, 34.32, 6))
-    n = lon.size
-    src = np.array([k for k in range(n - 1) if (k + 1) % 6])
-    roads = RoadArrays(
-        digest="toy",
-        lon=lon.ravel(),
-        lat=lat.ravel(),
-        src=src,
-        dst=src + 1,
-        length_m=np.full(len(src), 1000.0),
-        speed_kph=np.full(len(src), 40.0),
-        highway=np.array(["tertiary"] * len(src)),
-    )
-    return route, roads
+    return route, grid_roads((108.15, 108.3, 6), (34.22, 34.32, 6))
 
 
 def _pdf_text(pdf: Path, tmp_path: Path) -> str:
@@ -384,7 +374,8 @@ def test_place_visits_join_consecutive_stops_at_one_point():
     assert tian.departure_s == route.stops[2].departure_s
     assert visits[2].unloaded == ("u1", "u2", "u3") and visits[2].kg_unloaded == 120.0
     assert visits[2].cold
-    assert [len(s) for s in visit_spans(["a", "a", "b", "a", "c", "c"])] == [2, 1, 1, 2]
+    at = [Stop(p, 0, 0, 0, reload=p == "hub") for p in ("a", "a", "b", "a", "c", "c", "hub", "hub")]
+    assert [len(s) for s in visit_spans(at)] == [2, 1, 1, 2, 1, 1]  # each reload on its own
 
 
 @needs_poppler
@@ -410,7 +401,7 @@ def test_sheet_rows_are_place_visits_with_unloads_listed_beneath(tmp_path):
 def test_stop_counts_are_place_visits_in_the_report_and_the_map(planned):
     pf, cat = _opened(planned / "plan.json")
     views, _ = plan_views(pf.plan, cat)
-    visits = {r.vehicle: len(place_visits(r)) for r in views}
+    visits = {r.vehicle: sum(not v.reload for v in place_visits(r)) for r in views}
     # the solver splits visits into stops: the plan's stop lists are longer than its visits
     assert sum(visits.values()) < sum(len(r.stops) for r in pf.plan.routes)
     rows = route_rows(pf.plan, day_of(pf).problem)

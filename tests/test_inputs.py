@@ -169,6 +169,19 @@ def test_broken_orders_file(fixture, row, field, message):
             "overtime_per_hour_yuan",
             "'inf' is not a finite number",
         ),
+        ("fleet_max_trips_zero.csv", 2, "max_trips", "must be >= 1, got 0"),
+        (
+            "fleet_reload_minutes_missing.csv",
+            3,
+            "reload_minutes",
+            "2 trips a day need reload_minutes, the time at the centre between two trips",
+        ),
+        (
+            "fleet_reload_minutes_text.csv",
+            4,
+            "reload_minutes",
+            "'half an hour' is not a whole number",
+        ),
     ],
 )
 def test_broken_fleet_file(wugong_copy, fixture, row, field, message):

@@ -38,6 +38,10 @@ class RefStop:
     collect: tuple[Order, ...] = ()
     unload: tuple[Order, ...] = ()
     after: str | None = None  # label of the stop that must come earlier on the same route
+    reload: bool = False  # back at the centre between two trips
+
+
+RELOAD = RefStop("RELOAD", "HUB", reload=True)
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,18 @@ def _simulate(problem: Problem, v: int, stops, depart: int):
         p = problem.index[s.point]
         pt = problem.points[p]
         leg = int(tmat[where, p])
+        if s.reload:  # to the centre: the reload time at the dock, no set-up, no window
+            if driving and driving + leg > limit:
+                t, driving = t + 20 * 60, 0
+            road = int((leg - 1) // limit) if leg > limit else 0
+            driving += leg - road * limit
+            dist += int(dmat[where, p])
+            starts.append(t + leg + road * 20 * 60)
+            t = starts[-1] + veh.reload_s
+            if veh.lunch and not lunched and veh.lunch[0] <= t <= veh.lunch[1] - veh.lunch[2]:
+                t, lunched, driving = t + veh.lunch[2], True, 0
+            where = p
+            continue
         if driving and driving + leg > limit:
             t, driving = t + 20 * 60, 0
         road = int((leg - 1) // limit) if leg > limit else 0  # rests on the road
@@ -117,17 +133,38 @@ def ref_route(problem: Problem, v: int, stops) -> RefRoute | None:
                 if drop is None:
                     return None
                 legs[o.id] = (i, drop)
-    kg = sum(o.kg for s in stops for o in s.deliver)
-    litres = sum(o.litres for s in stops for o in s.deliver)
+    trips: list[list[RefStop]] = [[]]
+    for s in stops:
+        if s.reload:
+            trips.append([])
+        else:
+            trips[-1].append(s)
+    if len(trips) > veh.max_trips or not all(trips):
+        return None
+    loading = [
+        (sum(o.kg for s in t for o in s.deliver), sum(o.litres for s in t for o in s.deliver))
+        for t in trips
+    ]
+    (kg, litres), trip = loading[0], 0
     if kg > veh.capacity_kg + EPS or litres > veh.capacity_l + EPS:
         return None
     aboard: set[str] = set()
+    away_kg = away_l = 0.0  # produce for a facility: on board across a reload
     for s in stops:
+        if s.reload:  # produce for the centre off, the next trip's deliveries on
+            trip += 1
+            kg, litres = away_kg + loading[trip][0], away_l + loading[trip][1]
+            if kg > veh.capacity_kg + EPS or litres > veh.capacity_l + EPS:
+                return None
+            continue
         for o in s.unload:
             if o.id not in aboard or o.destination != s.point:
                 return None
             aboard.discard(o.id)
         aboard |= {o.id for o in s.collect if o.destination != hub}
+        away = [o for o in s.collect if o.destination != hub]
+        away_kg += sum(o.kg for o in away) - sum(o.kg for o in s.unload)
+        away_l += sum(o.litres for o in away) - sum(o.litres for o in s.unload)
         kg += sum(o.kg for o in s.collect) - sum(o.kg for o in s.deliver + s.unload)
         litres += sum(o.litres for o in s.collect) - sum(o.litres for o in s.deliver + s.unload)
         if kg > veh.capacity_kg + EPS or litres > veh.capacity_l + EPS:
@@ -160,6 +197,8 @@ def ref_route(problem: Problem, v: int, stops) -> RefRoute | None:
         left_before = starts[j - 1] + problem.points[at].service_per_parcel_s * sum(
             o.parcels for o in before.deliver + before.collect + before.unload
         )
+        if before.reload:
+            left_before = starts[j - 1] + veh.reload_s
         reached = left_before + int(tmat[at, problem.index[stops[j].point]])
         limit = 2 * H if veh.insulated else H
         if reached - left > limit:
@@ -202,6 +241,21 @@ def ref_stops(problem: Problem) -> list[RefStop]:
     return out
 
 
+def _with_reloads(stops: list[RefStop], veh) -> list[list[RefStop]]:
+    """Every way of cutting a visiting order into at most the vehicle's trips."""
+    gaps = range(1, len(stops))
+    out = []
+    for n in range(min(veh.max_trips - 1, len(stops) - 1) + 1):
+        for cuts in itertools.combinations(gaps, n):
+            trial: list[RefStop] = []
+            for i, s in enumerate(stops):
+                if i in cuts:
+                    trial.append(RELOAD)
+                trial.append(s)
+            out.append(trial)
+    return out
+
+
 @dataclass(frozen=True)
 class Optimum:
     cost: float
@@ -225,10 +279,10 @@ def brute_force(problem: Problem) -> Optimum:
                 drops = [i for i in seq if stops[i].after]
                 if any(b not in at or at[b] > at[d] for b, d in zip(before, drops, strict=True)):
                     continue
-                r = ref_route(problem, v, [stops[i] for i in seq])
-                if r is None:
-                    continue
-                best.setdefault(sum(1 << i for i in seq), []).append(r)
+                for trial in _with_reloads([stops[i] for i in seq], problem.vehicles[v]):
+                    r = ref_route(problem, v, trial)
+                    if r is not None:
+                        best.setdefault(sum(1 << i for i in seq), []).append(r)
         for mask, rs in best.items():
             low = min(r.cost for r in rs)
             best[mask] = [r for r in rs if r.cost <= low + TIE]
@@ -258,7 +312,9 @@ def solver_labels(route) -> tuple[str, ...]:
     """The solver route's stops named as the reference names them."""
     out = []
     for s in route.stops:
-        if s.unload:
+        if s.reload:
+            out.append(RELOAD.label)
+        elif s.unload:
             assert not s.deliver and not s.collect
             sources = sorted({_source(route, oid) for oid in s.unload})
             out.append(f"{s.point}<-" + "+".join(sources))
@@ -283,11 +339,11 @@ def solve_and_compare(problem: Problem, iterations: int = 40_000):
         s.point
         for r in solved.routes
         for k, s in enumerate(r.stops)
-        if not s.unload and (k == 0 or r.stops[k - 1].point != s.point)
+        if not s.unload and not s.reload and (k == 0 or r.stops[k - 1].point != s.point)
     ]
     assert len(villages) == len(set(villages))
     # the solver's own routes, re-evaluated by the reference, cost what they claim
-    stops = {s.label: s for s in ref_stops(problem)}
+    stops = {s.label: s for s in [*ref_stops(problem), RELOAD]}
     vix = {v.id: k for k, v in enumerate(problem.vehicles)}
     for r in solved.routes:
         ref = ref_route(problem, vix[r.vehicle], [stops[x] for x in solver_labels(r)])
@@ -495,6 +551,69 @@ def long_drives_need_rests() -> Problem:
     return make_problem(pts, [van], [order("a", "A"), order("b", "B")])
 
 
+def rest_at_the_reload() -> Problem:
+    """A 60 kg van at 60 km/h, two 60 kg deliveries 90 km east and west: a trip each, 1.5 h a
+    leg, 30 minutes at the dock between them. Loading is not a rest, so after 3 h of driving
+    the next 1.5 h leg needs a 20-minute rest first, taken at the reload: 6 h driving + 2 x 5
+    min set-up + 30 min reload + 20 min rest = 7 h at 20 yuan + 360 km at 0.1 = 176.00 yuan."""
+    pts = [
+        point("HUB", 0, 0, tier="hub"),
+        point("A", 90, 0, fixed=300),
+        point("B", -90, 0, fixed=300),
+    ]
+    van = vehicle(
+        "V1",
+        kg=60,
+        start=6 * H,
+        max_hours=12.0,
+        fixed=0.0,
+        per_km=0.1,
+        per_hour=20.0,
+        speed=60.0,
+        trips=2,
+        reload_min=30,
+    )
+    return make_problem(pts, [van], [order("a", "A", kg=60), order("b", "B", kg=60)])
+
+
+def second_trip_or_second_van() -> Problem:
+    """Four 60 kg deliveries, two east and two west of the hub; V1 (120 kg) may make two
+    trips with a 10-minute reload, V2 (120 kg, one trip) costs 30 yuan to send out. The
+    optimum is V1 alone on two trips: 10 yuan + 2 x (3 + 1 + 3.162) km = 24.32 yuan (V2 on one
+    side would add 30 yuan for the same kilometres)."""
+    pts = [
+        point("HUB", 0, 0, tier="hub"),
+        point("A", 3, 0),
+        point("B", 3, 1),
+        point("C", -3, 0),
+        point("D", -3, -1),
+    ]
+    vs = [vehicle("V1", kg=120, trips=2, reload_min=10), vehicle("V2", kg=120, fixed=30)]
+    orders = [order(f"o{x}", x, kg=60) for x in "ABCD"]
+    return make_problem(pts, vs, orders)
+
+
+def produce_unloaded_at_the_reload() -> Problem:
+    """V1 (100 kg, two trips, 15-minute reload) delivers 60 kg at A and 90 kg at C, and collects
+    80 kg of produce for the hub at B by 09:00; C opens at 10:00. 150 kg of deliveries need two
+    trips, and the produce must ride in the first, after A's delivery has made room (B then A
+    would carry 140 kg); it comes off at the reload, before C's 90 kg go on. The one optimum:
+    10 yuan + 2 + 2 + 2.828 + 4 + 4 km = 24.83 yuan."""
+    pts = [
+        point("HUB", 0, 0, tier="hub"),
+        point("A", 2, 0),
+        point("B", 2, 2),
+        point("C", 0, -4, opens=10 * H),
+    ]
+    vs = [vehicle("V1", kg=100, start=8 * H, trips=2, reload_min=15)]
+    orders = [
+        order("oA", "A", kg=60),
+        order("oB", "B", kind="pickup", kg=80, latest=9 * H),
+        order("oC", "C", kg=90),
+    ]
+    return make_problem(pts, vs, orders)
+
+
 def tight_windows() -> Problem:
     """Six villages on a ring with ten-minute windows in an order the geometry would not pick;
     exactly one visiting order serves them all with the one van."""
@@ -594,6 +713,13 @@ TRI_ACD = ("TRI", ("A", "C", "D"))
         (overtime_splits_the_tour, 54.63, None),
         (cold_leg_by_van, 22.06, [{("VAN", ("B", "A", "F<-A"))}]),
         (long_drives_need_rests, 211.66, None),
+        (second_trip_or_second_van, 24.32, None),
+        (
+            rest_at_the_reload,
+            176.00,
+            [{("V1", ("A", "RELOAD", "B"))}, {("V1", ("B", "RELOAD", "A"))}],
+        ),
+        (produce_unloaded_at_the_reload, 24.83, [{("V1", ("A", "B", "RELOAD", "C"))}]),
     ],
     ids=lambda x: getattr(x, "__name__", None),
 )

@@ -22,7 +22,7 @@ from routing.plans.validate import validate
 from routing.solve.solver import solve_problem
 
 from .conftest import H, budget, make_problem, order, plan_of, point, vehicle
-from .test_model_bruteforce import RefStop, ref_route
+from .test_model_bruteforce import RELOAD, RefStop, ref_route
 
 ITERATIONS = 300
 TOL = 1e-6
@@ -113,6 +113,8 @@ def problems(draw) -> Problem:
                 per_hour=draw(st.sampled_from([0.0, 20.0, 40.0])),
                 cold=draw(st.booleans()),
                 speed=draw(st.sampled_from([30.0, 36.0, 60.0])),
+                trips=draw(st.sampled_from([1, 1, 2, 3])),
+                reload_min=draw(st.sampled_from([0, 15, 30])),
             )
         )
     return make_problem(pts, vehicles, orders)
@@ -137,6 +139,11 @@ def resimulate(route, problem: Problem) -> list[tuple[int, int, int]]:
         leg = int(tmat[where, p])
         road = (leg - 1) // veh.max_driving_s if leg > veh.max_driving_s else 0
         arrive = t + leg + road * 1200  # a leg over 4 h rests on the road
+        if s.reload:  # at the centre's dock: no set-up, no window, the reload time
+            t = arrive + veh.reload_s + s.break_s
+            out.append((arrive, arrive, t))
+            where = p
+            continue
         served = [orders[x] for x in s.deliver + s.collect]
         lo = max([pt.opens] + [o.earliest for o in served])
         start = max(arrive + (pt.service_fixed_s if p != where else 0), lo)
@@ -150,15 +157,27 @@ def resimulate(route, problem: Problem) -> list[tuple[int, int, int]]:
 
 
 def profile(route, problem: Problem) -> tuple[list[float], list[float]]:
-    """kg and litres on board leaving the depot, then after every stop, from the orders."""
+    """kg and litres on board leaving the depot, then after every stop, from the orders: at a
+    reload the produce for the hub comes off and the next trip's deliveries go on."""
     orders = {o.id: o for o in problem.orders}
+    hub = problem.points[problem.hub].id
+    trips: list[list] = [[]]
+    for s in route.stops:
+        if s.reload:
+            trips.append([])
+        trips[-1].append(s)
     out = []
     for unit in ("kg", "litres"):
         w = lambda ids: sum(getattr(orders[x], unit) for x in ids)  # noqa: B023, E731
-        load = sum(w(s.deliver) for s in route.stops)
+        loads = [sum(w(s.deliver) for s in t) for t in trips]
+        load, away, trip = loads[0], 0.0, 0
         seq = [load]
         for s in route.stops:
+            if s.reload:
+                trip += 1
+                load = away + loads[trip]
             load += w(s.collect) - w(s.deliver) - w(s.unload)
+            away += w(x for x in s.collect if orders[x].destination != hub) - w(s.unload)
             seq.append(load)
         out.append(seq)
     return out[0], out[1]
@@ -166,8 +185,9 @@ def profile(route, problem: Problem) -> tuple[list[float], list[float]]:
 
 def insertions(plan: Plan, problem: Problem, group: list):
     """Every single change that adds the orders `group` (all at one point) to one vehicle's
-    route and keeps the rest: into a stop already at their point or as a new stop anywhere,
-    with the facility drop (if any) anywhere after. Yields (vehicle index, reference stops)."""
+    route and keeps the rest: into a stop already at their point, as a new stop anywhere or on
+    a further trip at the end, with the facility drop (if any) anywhere after. Yields (vehicle
+    index, reference stops)."""
     orders = {o.id: o for o in problem.orders}
     hub = problem.points[problem.hub].id
     at = group[0].point
@@ -179,7 +199,9 @@ def insertions(plan: Plan, problem: Problem, group: list):
     for v, veh in enumerate(problem.vehicles):
         r = by_vehicle.get(veh.id)
         stops = [
-            RefStop(
+            RELOAD
+            if t.reload
+            else RefStop(
                 t.point,
                 t.point,
                 tuple(orders[x] for x in t.deliver),
@@ -193,9 +215,11 @@ def insertions(plan: Plan, problem: Problem, group: list):
             if t.point == at and not t.unload:
                 merged = replace(t, deliver=t.deliver + deliver, collect=t.collect + collect)
                 options.append(([*stops[:k], merged, *stops[k + 1 :]], k))
+        new = RefStop(at, at, deliver=deliver, collect=collect)
         for k in range(len(stops) + 1):
-            new = RefStop(at, at, deliver=deliver, collect=collect)
             options.append(([*stops[:k], new, *stops[k:]], k))
+        if stops and 1 + sum(t.reload for t in stops) < veh.max_trips:  # a further trip
+            options.append(([*stops, RELOAD, new], len(stops) + 1))
         for seq, k in options:
             if not away:
                 yield v, seq
@@ -210,6 +234,7 @@ def insertions(plan: Plan, problem: Problem, group: list):
 @given(problems())
 def test_solver_plans_keep_every_rule(problem):
     plan = solve(problem)
+    event(f"most trips on a route: {max((r.trips for r in plan.routes), default=0)}")
     orders = {o.id: o for o in problem.orders}
     vehicles = {v.id: v for v in problem.vehicles}
     hub = problem.points[problem.hub].id

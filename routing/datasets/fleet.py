@@ -27,6 +27,10 @@ RELIEF = 7 / 6  # drivers work 6 days a week and the fleet 7: one relief driver 
 MONTHLY_WORKDAYS = 21.75  # PRC statutory average, the base of hourly and overtime pay
 OVERTIME_RATE = 1.5  # Labour Law Art. 44: at least 150 % of the hourly wage on working days
 SALARIED_HOURS = 8.0
+# A second wave on peak days (data/README.md, "Trips"): each vehicle may come back once to
+# unload produce and load more deliveries, half an hour at the dock.
+MAX_TRIPS = 2
+RELOAD_MINUTES = 30
 
 # Budgets the seed report states, by county adcode (county.json `budget`)
 BUDGETS = {
@@ -167,6 +171,8 @@ def build_fleet(villages: int, depot: str) -> list[dict]:
                     "lunch_from": None,  # no lunch break by default (data/README.md, Breaks)
                     "lunch_to": None,
                     "lunch_minutes": None,
+                    "max_trips": MAX_TRIPS,
+                    "reload_minutes": RELOAD_MINUTES,
                     "overtime_per_hour_yuan": t.overtime_per_hour_yuan,
                 }
             )

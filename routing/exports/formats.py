@@ -39,6 +39,8 @@ CSV_COLUMNS = (
     "orders_delivered",
     "orders_collected",
     "orders_unloaded",
+    "trip",
+    "reload",
 )
 GPX_NS = "http://www.topografix.com/GPX/1/1"
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -72,6 +74,8 @@ def _stop_row(r: RouteView, s: StopView) -> dict:
         "orders_delivered": ";".join(s.delivered),
         "orders_collected": ";".join(s.collected),
         "orders_unloaded": ";".join(s.unloaded),
+        "trip": s.trip,
+        "reload": "true" if s.reload else "",
     }
 
 
@@ -104,7 +108,8 @@ def to_geojson(routes: list[RouteView], unserved: list[UnservedView], crs: str) 
                     "km": r.km,
                     "hours": r.hours,
                     "cost_yuan": r.cost_yuan,
-                    "stops": len(r.stops) - 2,
+                    "stops": sum(not s.reload for s in r.stops[1:-1]),
+                    "trips": r.trips,
                 },
             }
         )
@@ -146,13 +151,23 @@ def _el(parent, tag, text=None, **attrs):
 
 
 def _label(r: RouteView, s: StopView) -> str:
+    if s.reload:
+        return f"{r.vehicle} #{s.sequence} RELOAD {s.name}"
     return f"{r.vehicle} #{s.sequence} {s.name}"
+
+
+def reload_text(s: StopView) -> str:
+    """What a driver does at a reload, in words."""
+    out = f"RELOAD at the centre: unload {s.kg_unloaded:g} kg, load trip {s.trip}"
+    return out + (f" ({s.kg_loaded:g} kg)" if s.kg_loaded else " (nothing to deliver)")
 
 
 def _describe(s: StopView) -> str:
     parts = []
     if s.arrival_s is not None:
         parts.append(f"ETA {format_hhmm(s.arrival_s)}")
+    if s.reload:
+        return "; ".join([*parts, reload_text(s)])
     if s.parcels_delivered:
         parts.append(f"drop {s.parcels_delivered} parcels / {s.kg_delivered:g} kg")
     if s.kg_collected:
@@ -210,7 +225,14 @@ def to_kml(routes: list[RouteView]) -> bytes:
         _el(ls, q("width"), 4)
     for r in routes:
         folder = _el(doc, q("Folder"))
-        _el(folder, q("name"), f"{r.vehicle} ({r.type}), {len(r.stops) - 2} stops, {r.km:g} km")
+        stops, trips = sum(not s.reload for s in r.stops[1:-1]), r.trips
+        _el(
+            folder,
+            q("name"),
+            f"{r.vehicle} ({r.type}), {stops} stops"
+            + (f" in {trips} trips" if trips > 1 else "")
+            + f", {r.km:g} km",
+        )
         line = _el(folder, q("Placemark"))
         _el(line, q("name"), r.vehicle)
         _el(line, q("styleUrl"), f"#line-{r.vehicle}")
@@ -219,7 +241,7 @@ def to_kml(routes: list[RouteView]) -> bytes:
         _el(ls, q("coordinates"), " ".join(f"{lon},{lat}" for lon, lat in r.line))
         for s in r.stops[1:-1]:
             pm = _el(folder, q("Placemark"))
-            _el(pm, q("name"), f"{s.sequence}. {s.name}")
+            _el(pm, q("name"), f"{s.sequence}. {'RELOAD ' if s.reload else ''}{s.name}")
             _el(pm, q("description"), _describe(s))
             pt = _el(pm, q("Point"))
             _el(pt, q("coordinates"), f"{s.lon},{s.lat}")
@@ -241,7 +263,8 @@ def to_gpkg(routes: list[RouteView], unserved: list[UnservedView], path: Path, c
             "km": r.km,
             "hours": r.hours,
             "cost_yuan": r.cost_yuan,
-            "stops": len(r.stops) - 2,
+            "stops": sum(not s.reload for s in r.stops[1:-1]),
+            "trips": r.trips,
             "coordinates": crs,
             "geometry": LineString(r.line),
         }

@@ -109,6 +109,18 @@ def _popup(v: PlaceVisit) -> str:
     return "<br>".join(lines)
 
 
+def _reload_popup(v: PlaceVisit) -> str:
+    s = v.first
+    lines = [f"<b>Reload at {html.escape(s.name)}</b>: trip {v.trip} starts"]
+    if v.arrival_s is not None:
+        lines.append(f"back {format_hhmm(v.arrival_s)}, leave {format_hhmm(v.departure_s or 0)}")
+    lines.append(f"unload: {v.kg_unloaded:g} kg")
+    lines.append(f"load: {v.kg_loaded:g} kg for trip {v.trip}")
+    if v.break_s:
+        lines.append(f"<b>rest {v.break_s // 60} min</b> before driving on")
+    return "<br>".join(lines)
+
+
 def _font_faces(text: str, fonts: FontChain) -> tuple[str, str]:
     """@font-face rules embedding, per face, only the characters of `text` (the bundled subset
     first, then installed fonts for what it lacks), and the font-family list naming them."""
@@ -181,6 +193,14 @@ def map_html(
         marks = []
         for v in visits:
             x, y = frame.xy(v.first.lon, v.first.lat)
+            if v.reload:  # beside the depot's square, which it would hide
+                marks.append(
+                    f'<g class="stop reload" transform="translate({x},{y})" '
+                    f'data-popup="{html.escape(_reload_popup(v), quote=True)}">'
+                    f'<circle cx="11" cy="-11" r="7" fill="{r.colour}"/>'
+                    f'<text x="11" y="-7.5">R</text></g>'
+                )
+                continue
             marks.append(
                 f'<g class="stop" transform="translate({x},{y})" data-popup="'
                 f'{html.escape(_popup(v), quote=True)}"><circle r="7" fill="{r.colour}"/>'
@@ -201,7 +221,9 @@ def map_html(
         legend.append(
             f'<label><input type="checkbox" checked data-v="v-{html.escape(r.vehicle)}">'
             f'<span class="sw" style="{swatch}"></span>{html.escape(r.vehicle)} '
-            f'<small class="stops">{len(visits)} stops, {r.km:.0f} km, {format_hhmm(r.depart_s)}-'
+            f'<small class="stops">{sum(not v.reload for v in visits)} stops, '
+            + (f"{r.trips} trips, " if r.trips > 1 else "")
+            + f"{r.km:.0f} km, {format_hhmm(r.depart_s)}-"
             f"{format_hhmm(r.return_s)}</small></label>"
         )
     hubs = {(r.stops[0].lon, r.stops[0].lat): r.stops[0] for r in routes}

@@ -181,7 +181,24 @@ def _wrap(text: str, type_: _Type, size: float, room: float) -> list[str]:
     return [*lines, line] if line else lines
 
 
+def _reload_row(v: PlaceVisit, type_: _Type) -> _Row:
+    """Back at the centre between two trips: what comes off, and the next trip's load."""
+    s = v.first
+    small = [f"REST {v.break_s // 60} min here before driving on"] if v.break_s else []
+    cells = [
+        "R",
+        format_hhmm(v.arrival_s) if v.arrival_s is not None else "",
+        f"RELOAD at {type_.shown(s.name, s.name_pinyin)}: trip {v.trip} starts",
+        f"load {v.kg_loaded:g} kg" if v.kg_loaded else "",
+        f"unload {v.kg_unloaded:g} kg" if v.kg_unloaded else "",
+        "",
+    ]
+    return _Row(cells, small)
+
+
 def _row(v: PlaceVisit, type_: _Type) -> _Row:
+    if v.reload:
+        return _reload_row(v, type_)
     s = v.first
     name = type_.shown(s.name, s.name_pinyin)
     town = type_.shown(s.town) if s.town and s.tier == "village" else ""
@@ -312,6 +329,7 @@ def _draw_map(
     )
     c.setStrokeColorRGB(1, 1, 1)
     c.setLineWidth(0.8)
+    visits = tuple(v for v in visits if not v.reload)  # reloads are at the depot's square
     sx, sy = fit.page(base, [v.first.lon for v in visits], [v.first.lat for v in visits])
     c.setFont(_BASE_FONT, 5.8)
     for v, x, y in zip(visits, sx.tolist(), sy.tolist(), strict=True):
@@ -442,7 +460,9 @@ def _page(
 ) -> None:
     stops = r.stops[1:-1]
     kg_out = sum(s.kg_delivered for s in stops)
+    trips = f"{r.trips} trips  ·  " if r.trips > 1 else ""
     kg_in = sum(s.kg_collected for s in stops)
+    n_stops = sum(not v.reload for v in visits)
     type_.draw(
         c,
         MARGIN,
@@ -457,7 +477,7 @@ def _page(
         MARGIN,
         PAGE_H - 64,
         f"{title}  ·  depart {format_hhmm(r.depart_s)}, back {format_hhmm(r.return_s)}  ·  "
-        f"{len(visits)} stops  ·  {r.km:.1f} km  ·  {r.hours:.1f} h  ·  "
+        f"{n_stops} stops  ·  {trips}{r.km:.1f} km  ·  {r.hours:.1f} h  ·  "
         f"out {kg_out:,.0f} kg  ·  in {kg_in:,.0f} kg",
         8.5,
     )

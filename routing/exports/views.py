@@ -55,6 +55,9 @@ class StopView:
     goods_collected: tuple[str, ...]  # what the produce is (apples, ...)
     cold: bool  # any cold-chain order handled here
     break_s: int = 0  # the driver's rest here before leaving
+    trip: int = 1  # which of the vehicle's trips (a reload starts the next one)
+    reload: bool = False  # back at the centre between two trips
+    kg_loaded: float = 0.0  # at a reload: the next trip's deliveries, put on board
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,10 @@ class RouteView:
     cost_yuan: float
     stops: tuple[StopView, ...]  # including the depot at both ends
     line: tuple[tuple[float, float], ...]  # along the roads, depot to depot
+
+    @property
+    def trips(self) -> int:
+        return self.stops[-1].trip if self.stops else 1
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,19 @@ class PlaceVisit:
     @property
     def departure_s(self) -> int | None:
         return self.stops[-1].departure_s
+
+    @property
+    def reload(self) -> bool:
+        """Back at the centre between two trips: produce off, the next trip's goods on."""
+        return self.stops[0].reload
+
+    @property
+    def trip(self) -> int:
+        return self.stops[0].trip
+
+    @property
+    def kg_loaded(self) -> float:
+        return round(sum(s.kg_loaded for s in self.stops), 3)
 
     @property
     def break_s(self) -> int:
@@ -140,12 +160,16 @@ class PlaceVisit:
 
 
 def place_visits(route: RouteView) -> tuple[PlaceVisit, ...]:
-    """The route's place visits between leaving and returning to the depot, numbered 1.."""
+    """The route's place visits between leaving and returning to the depot, numbered 1..;
+    a reload between two trips is a visit of its own, numbered 0 (it is no delivery stop)."""
     stops = route.stops[1:-1]
-    return tuple(
-        PlaceVisit(k, tuple(stops[i] for i in span))
-        for k, span in enumerate(visit_spans([s.point for s in stops]), start=1)
-    )
+    spans = visit_spans(stops)
+    out, number = [], 0
+    for span in spans:
+        mine = tuple(stops[i] for i in span)
+        number += not mine[0].reload
+        out.append(PlaceVisit(0 if mine[0].reload else number, mine))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -159,6 +183,16 @@ class UnservedView:
     kind: str
     kg: float
     detail: str  # the place and cause in a planner's words ('' in plans without them)
+
+
+def _next_trip_kg(after, orders: Mapping[str, Order]) -> float:
+    """The deliveries of the trip that starts after a reload: loaded at the centre."""
+    kg = 0.0
+    for s in after:
+        if s.reload:
+            break
+        kg += sum(orders[o].kg for o in s.deliver)
+    return round(kg, 3)
 
 
 def _xy(lon: float, lat: float, crs: str) -> tuple[float, float]:
@@ -212,6 +246,10 @@ def plan_views(
         load_kg=0.0,
         load_l=0.0,
         break_s=0,
+        trip=1,
+        reload=False,
+        kg_unloaded=None,
+        kg_loaded=0.0,
     ) -> StopView:
         q = points[point]
         town = points[q.town].name if q.town in points else ""
@@ -232,7 +270,9 @@ def plan_views(
             kg_delivered=round(sum(orders[o].kg for o in deliver), 3),
             parcels_collected=sum(orders[o].parcels for o in collect),
             kg_collected=round(sum(orders[o].kg for o in collect), 3),
-            kg_unloaded=round(sum(orders[o].kg for o in unload), 3),
+            kg_unloaded=(
+                round(sum(orders[o].kg for o in unload), 3) if kg_unloaded is None else kg_unloaded
+            ),
             load_kg=load_kg,
             load_l=load_l,
             delivered=tuple(deliver),
@@ -241,6 +281,9 @@ def plan_views(
             goods_collected=tuple(sorted({orders[o].goods for o in collect if orders[o].goods})),
             cold=any(orders[o].cold_chain for o in (*deliver, *collect, *unload)),
             break_s=break_s,
+            trip=trip,
+            reload=reload,
+            kg_loaded=kg_loaded,
         )
 
     routes = []
@@ -250,22 +293,36 @@ def plan_views(
         stops = [
             stop(0, v.depot, None, None, r.depart_s, load_kg=r.start_load_kg, load_l=r.start_load_l)
         ]
-        stops += [
-            stop(
-                i,
-                s.point,
-                s.arrival_s,
-                s.start_s,
-                s.departure_s,
-                s.deliver,
-                s.collect,
-                s.unload,
-                s.load_kg,
-                s.load_l,
-                s.break_s,
+        trip, before_kg = 1, r.start_load_kg
+        for i, s in enumerate(r.stops, start=1):
+            extra: dict = {}
+            if s.reload:
+                trip += 1
+                loaded = _next_trip_kg(r.stops[i:], orders)
+                # what came off: all on board but what stays (produce for a facility)
+                extra = {
+                    "reload": True,
+                    "kg_loaded": loaded,
+                    "kg_unloaded": round(max(0.0, before_kg - (s.load_kg - loaded)), 3),
+                }
+            stops.append(
+                stop(
+                    i,
+                    s.point,
+                    s.arrival_s,
+                    s.start_s,
+                    s.departure_s,
+                    s.deliver,
+                    s.collect,
+                    s.unload,
+                    s.load_kg,
+                    s.load_l,
+                    s.break_s,
+                    trip,
+                    **extra,
+                )
             )
-            for i, s in enumerate(r.stops, start=1)
-        ]
+            before_kg = s.load_kg
         last = r.stops[-1] if r.stops else None
         stops.append(
             stop(
@@ -276,6 +333,7 @@ def plan_views(
                 None,
                 load_kg=last.load_kg if last else 0.0,
                 load_l=last.load_l if last else 0.0,
+                trip=trip,
             )
         )
         line: tuple = ()

@@ -394,6 +394,22 @@ def _fleet(path: Path, points: dict[str, ServicePoint], faults: Faults) -> tuple
                     r["_row"],
                     "lunch_minutes",
                 )
+        if (
+            (r.get("max_trips") or 1) > 1
+            and r.get("reload_minutes") is None
+            and not bad
+            & {
+                "max_trips",
+                "reload_minutes",
+            }
+        ):
+            faults.add(
+                name,
+                f"{r['max_trips']} trips a day need reload_minutes, the time at the centre "
+                "between two trips",
+                r["_row"],
+                "reload_minutes",
+            )
     if not rows and not faults:
         faults.add(name, "no vehicles")
     if faults:
@@ -420,6 +436,8 @@ def _fleet(path: Path, points: dict[str, ServicePoint], faults: Faults) -> tuple
             overtime_per_hour=r.get("overtime_per_hour_yuan") or 0.0,
             insulated=bool(r.get("insulated")),
             lunch=_lunch(r),
+            max_trips=r.get("max_trips") or 1,
+            reload_s=(r.get("reload_minutes") or 0) * 60,
         )
         for r in rows
     )

@@ -237,6 +237,20 @@ FLEET_COLUMNS = (
         optional=True,
     ),
     Column(
+        "max_trips",
+        _integer(1, 10),
+        "",
+        "trips a day: back to the centre to unload and reload between them (blank: 1)",
+        optional=True,
+    ),
+    Column(
+        "reload_minutes",
+        _integer(0, 240),
+        "min",
+        "time at the centre between two trips (needed when max_trips is above 1)",
+        optional=True,
+    ),
+    Column(
         "overtime_per_hour_yuan",
         _number(0, solver_max=LIMITS["overtime_per_hour_yuan"]),
         "yuan/h",
@@ -306,6 +320,14 @@ ROUTE_COLUMNS = (
     Column("start", parse_hhmmss, "HH:MM[:SS]", "service start", optional=True),
     Column("departure", parse_hhmmss, "HH:MM[:SS]", "leaving", optional=True),
     Column("break_min", _number(0, 24 * 60), "min", "the driver's rest here", optional=True),
+    Column(
+        "reload",
+        parse_bool,
+        "",
+        "true: back at the centre between two trips (blank: a centre row with no orders "
+        "between stops is one)",
+        optional=True,
+    ),
 )
 
 

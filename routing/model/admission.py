@@ -23,29 +23,47 @@ def _urgency(problem: Problem, k: int, size) -> tuple:
     return (o.priority, -size(o), o.id)
 
 
+def _trips(trips: int, vehicles: int) -> str:
+    return "one trip each" if trips == vehicles else f"{trips} trips"
+
+
 def set_aside(
     problem: Problem, candidates: dict[int, list[int]]
 ) -> tuple[frozenset[int], tuple[str, ...]]:
     """(orders set aside, one sentence per over-full load) for the servable `candidates`
     (order -> the vehicles able to serve it on a trip of its own).
 
-    Each vehicle makes one tour, so the orders that only a set S of vehicles can serve cannot
-    all be served if their deliveries (or their produce) weigh or fill more than S's summed
-    capacity. Checked for every distinct S (the whole fleet, the refrigerated vehicles, the
-    vans that alone reach the lane villages...), the smallest first, in kg and in litres."""
+    Each vehicle makes at most `max_trips` trips, so the orders that only a set S of vehicles
+    can serve cannot all be served if their deliveries (or their produce) weigh or fill more
+    than S's summed capacity times their trips. Checked for every distinct S (the whole
+    fleet, the refrigerated vehicles, the vans that alone reach the lane villages...), the
+    smallest first, in kg and in litres."""
     orders = problem.orders
     vehicles = problem.vehicles
+
+    def trips_of(v: int) -> int:
+        return vehicles[v].max_trips
+
     sets = {frozenset(vs) for vs in candidates.values()}
     out: set[int] = set()
     why: list[str] = []
     for fleet in sorted(sets, key=lambda s: (sum(vehicles[v].capacity_kg for v in s), sorted(s))):
+        trips = sum(vehicles[v].max_trips for v in fleet)
         for kind, noun in (("delivery", "deliveries"), ("pickup", "produce")):
             members = [
                 k for k, vs in candidates.items() if orders[k].kind == kind and fleet.issuperset(vs)
             ]
             for unit, size, cap in (
-                ("kg", lambda o: o.kg, sum(vehicles[v].capacity_kg for v in fleet)),
-                ("L", lambda o: o.litres, sum(vehicles[v].capacity_l for v in fleet)),
+                (
+                    "kg",
+                    lambda o: o.kg,
+                    sum(vehicles[v].capacity_kg * vehicles[v].max_trips for v in fleet),
+                ),
+                (
+                    "L",
+                    lambda o: o.litres,
+                    sum(vehicles[v].capacity_l * vehicles[v].max_trips for v in fleet),
+                ),
             ):
                 left = [k for k in members if k not in out]
                 load = sum(size(orders[k]) for k in left)
@@ -64,7 +82,7 @@ def set_aside(
                 )
                 why.append(
                     f"{noun} of {total:,.0f} {unit} exceed the {cap:,.0f} {unit} {who} can "
-                    f"carry in one tour each: {len(out) - before} least urgent orders were set "
-                    "aside first"
+                    f"carry in {_trips(trips, len(fleet))}: {len(out) - before} least urgent "
+                    "orders were set aside first"
                 )
     return frozenset(out), tuple(why)

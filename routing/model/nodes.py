@@ -7,10 +7,38 @@ produce for one facility) or the drop of such produce at its facility. Engines p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from .problem import Problem
+
+# In a route's node sequence, the return to the vehicle's centre between two trips: it unloads
+# the produce bound for the centre and loads the next trip's deliveries (`Vehicle.reload_s`).
+# Not a node index: indexing the nodes with it fails loudly.
+RELOAD = 1 << 40
+
+
+def visits_of(seq: Sequence[int]) -> list[int]:
+    """The nodes of a sequence, without its reloads."""
+    return [k for k in seq if k != RELOAD]
+
+
+def trips_of(seq: Sequence[int]) -> list[list[int]]:
+    """A sequence cut at its reloads: the nodes of each trip."""
+    out: list[list[int]] = [[]]
+    for k in seq:
+        if k == RELOAD:
+            out.append([])
+        else:
+            out[-1].append(k)
+    return out
+
+
+def tidy(seq: Sequence[int]) -> list[int]:
+    """The sequence without empty trips (reloads at its ends or next to each other), as left
+    when a repair takes a node out."""
+    return [x for t in trips_of(seq) if t for x in (RELOAD, *t)][1:]
 
 
 @dataclass(frozen=True)

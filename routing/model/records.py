@@ -89,6 +89,10 @@ class Vehicle:
     max_driving_s: int = MAX_DRIVING_S
     # a lunch break (earliest start, latest end, seconds), for a tour out across that window
     lunch: tuple[int, int, int] | None = None
+    # trips: the vehicle may come back to its centre to unload produce and load the next
+    # trip's deliveries, `reload_s` at the dock, then go out again within its shift
+    max_trips: int = 1
+    reload_s: int = 0
 
     @cached_property
     def profile(self) -> Profile:

@@ -97,22 +97,21 @@ def read_route_csv(path: Path, problem: Problem) -> Plan:
         _, first, first_times = stop_rows[0]
         depart = first_times.get("departure") if first["stop_id"] == depot else None
         stops = []
-        for _, r, times in stop_rows:
-            deliver = r["orders_delivered"]
-            collect = r["orders_collected"]
-            unload = r["orders_unloaded"]
-            if r["stop_id"] == depot and not (deliver or collect or unload):
-                continue  # the depot rows around a route
+        for i, (_, r, times) in enumerate(stop_rows):
+            reload = _reload(r, depot, i in (0, len(stop_rows) - 1), name, faults)
+            if reload is None:
+                continue  # the depot rows around a route, or a centre row marked no reload
             stops.append(
                 Stop(
                     point=r["stop_id"],
                     arrival_s=times.get("arrival", 0),
                     start_s=times.get("start", 0),
                     departure_s=times.get("departure", 0),
-                    deliver=deliver,
-                    collect=collect,
-                    unload=unload,
+                    deliver=r["orders_delivered"],
+                    collect=r["orders_collected"],
+                    unload=r["orders_unloaded"],
                     break_s=int(round((r.get("break_min") or 0) * 60)),
+                    reload=reload,
                 )
             )
         routes.append(
@@ -127,6 +126,7 @@ def read_route_csv(path: Path, problem: Problem) -> Plan:
                 stops=tuple(stops),
             )
         )
+    faults.raise_if_any()
     return Plan(
         county=problem.county,
         adcode="",
@@ -139,6 +139,35 @@ def read_route_csv(path: Path, problem: Problem) -> Plan:
         routes=tuple(routes),
         unserved=(),
     )
+
+
+def _reload(row: dict, depot: str, end: bool, name: str, faults: Faults) -> bool | None:
+    """Whether a row is a reload between two trips; None: a depot row to leave out (the
+    departure and return rows, or a centre row marked `reload` false). A row at the vehicle's
+    centre with no orders, between stops, is a reload unless marked otherwise."""
+    k, marked = row["_row"], row.get("reload")
+    orders = next(
+        (f for f in ("orders_delivered", "orders_collected", "orders_unloaded") if row[f]), None
+    )
+    if marked:
+        if row["stop_id"] != depot:
+            faults.add(
+                name,
+                f"a reload at {shown(row['stop_id'])}: a reload is at the vehicle's centre "
+                f"{shown(depot)}",
+                row=k,
+                field="stop_id",
+            )
+        elif orders:
+            faults.add(name, "a reload lists orders: a reload row has none", row=k, field=orders)
+        elif end:
+            faults.add(
+                name, "a reload comes between two trips, not first or last", row=k, field="reload"
+            )
+        return True
+    if row["stop_id"] == depot and not orders:
+        return None if end or marked is False else True
+    return False
 
 
 def read_courier_routes(path: Path, problem: Problem) -> Plan:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Protocol
 
 PLAN_FORMAT = "rural-route-plan"
-PLAN_VERSION = 1
+PLAN_VERSION = 2  # 2: stops may be reloads between trips (`Stop.reload`)
+READABLE_VERSIONS = (1, 2)  # a version-1 plan is a version-2 plan with one trip per route
 # Why an order is not served; each is checked by `route check` (routing.plans.reasons).
 UNSERVED_REASONS = (
     "no compatible vehicle",
@@ -36,6 +38,9 @@ class Stop:
     load_kg: float = 0.0  # on board when leaving
     load_l: float = 0.0
     break_s: int = 0  # the driver's rest here, after the service and before leaving
+    # a reload between two trips, at the vehicle's centre: produce for the centre is unloaded
+    # and the next trip's deliveries loaded (no orders listed)
+    reload: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,10 @@ class Route:
     @property
     def duration_s(self) -> int:
         return self.return_s - self.depart_s
+
+    @property
+    def trips(self) -> int:
+        return 1 + sum(s.reload for s in self.stops)
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,11 @@ class Plan:
             "cost_yuan": self.cost_yuan,
             "orders_served": served,
             "orders_unserved": len(self.unserved),
+            **(
+                {"trips": trips}
+                if (trips := sum(r.trips for r in self.routes)) > len(self.routes)
+                else {}
+            ),
             **({"orders_deferred": len(self.deferred)} if self.deferred else {}),
             **day_costs(self.cost_yuan, self.standing_cost_yuan),
         }
@@ -130,14 +144,33 @@ def day_costs(marginal: float, standing: float | None) -> dict:
     return {"standing_cost_yuan": standing, "day_cost_yuan": round(marginal + standing, 2)}
 
 
-def visit_spans(points: Sequence[str]) -> list[range]:
+class Visited(Protocol):
+    @property
+    def point(self) -> str: ...
+
+    @property
+    def reload(self) -> bool: ...
+
+
+def visit_spans(stops: Sequence[Visited]) -> list[range]:
     """Positions of the stops that make one place visit: a run of consecutive stops at the
     same point is one arrival (the solver splits a visit into a drop, a collect and one unload
-    per order), whatever the plan's stop list says. The one rule for rows and stop counts."""
+    per order), whatever the plan's stop list says; a reload is a visit of its own. The one
+    rule for rows and stop counts."""
     spans: list[range] = []
     start = 0
-    for i in range(1, len(points) + 1):
-        if i == len(points) or points[i] != points[start]:
+    for i in range(1, len(stops) + 1):
+        if (
+            i == len(stops)
+            or stops[i].point != stops[start].point
+            or stops[i].reload
+            or stops[start].reload
+        ):
             spans.append(range(start, i))
             start = i
     return spans
+
+
+def stop_count(stops: Sequence[Visited]) -> int:
+    """Place visits that serve orders: reloads between trips are not stops."""
+    return sum(not stops[span[0]].reload for span in visit_spans(stops))

@@ -145,14 +145,14 @@ def _shift(problem: Problem, o: Order, allowed: list[int]) -> str:
 
 
 def _fleet_full(problem: Problem, o: Order) -> str:
-    capacity = sum(v.capacity_kg for v in problem.vehicles)
+    capacity = sum(v.capacity_kg * v.max_trips for v in problem.vehicles)
+    trips = sum(v.max_trips for v in problem.vehicles)
     kind = "delivery" if o.kind == "delivery" else "pickup"
     moved = sum(x.kg for x in problem.orders if x.kind == kind)
     what = "deliveries" if kind == "delivery" else "produce to collect"
     if moved > capacity:
-        return (
-            f"fleet full: {_t(moved)} of {what} today, {_t(capacity)} of capacity in one "
-            "trip per vehicle"
+        return f"fleet full: {_t(moved)} of {what} today, {_t(capacity)} of capacity in " + (
+            "one trip per vehicle" if trips == len(problem.vehicles) else f"{trips} trips"
         )
     return (
         f"fleet full: no route has room left for its {o.kg:,.1f} kg ({o.litres:,.0f} L) "

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import Fault, InputError
 from ..inputs.tables import shown
-from .document import PLAN_FORMAT, PLAN_VERSION, Deferred, Plan, Route, Stop, Unserved
+from .document import PLAN_FORMAT, READABLE_VERSIONS, Deferred, Plan, Route, Stop, Unserved
 
 MAX_PLAN_BYTES = 200_000_000  # a plan of a thousand routes is a few MB
 
@@ -121,12 +121,12 @@ def plan_from_dict(d: object, source: str = "plan.json", courier: bool = False) 
         raise InputError(
             Fault(source, f"not a plan file (format is {d.get('format')!r})", field="format")
         )
-    if d.get("version") != PLAN_VERSION:
+    if d.get("version") not in READABLE_VERSIONS:
         raise InputError(
             Fault(
                 source,
                 f"plan version {d.get('version')!r} is not supported "
-                f"(this tool reads version {PLAN_VERSION})",
+                f"(this tool reads versions {', '.join(map(str, READABLE_VERSIONS))})",
                 field="version",
             )
         )

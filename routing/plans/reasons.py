@@ -12,7 +12,11 @@ The reasons (docs/plan-format.md) and what makes each true:
 - `fleet full`: some vehicle could serve it alone, but no place in any route of the plan keeps
   every rule, counting the empty route of each idle vehicle: as a stop of its own at any
   position, with produce for a facility unloaded there just before the route returns (on a
-  vehicle without refrigeration, cold produce is unloaded right after: a first-kilometre leg).
+  vehicle without refrigeration, cold produce is unloaded right after: a first-kilometre leg),
+  nor as a further trip of its own (first, between two trips or last) of a route whose vehicle
+  may make one more. Every rule counts, the unrefrigerated ride of cold produce on a
+  first-kilometre leg too: a stop put between another leg's village and its store may make
+  that leg too long.
 - `not placed by the search`: such a place exists; the search did not find it in its budget.
   Never while a vehicle that could serve the order on a trip of its own stands idle (the
   `idle` rule, `idle_carrier`): a planner would send that vehicle.
@@ -43,18 +47,34 @@ class _Call:
     in_l: float
     delivered_kg: float  # part of out_* that was on board from the depot
     delivered_l: float
+    away_kg: float = 0.0  # part of in_* bound for a facility (it stays on board at a reload)
+    away_l: float = 0.0
+    reload: bool = False  # back at the centre between two trips
+    cold_out: tuple[str, ...] = ()  # cold produce collected here for a pre-cooling store
+    cold_in: tuple[str, ...] = ()  # cold produce unloaded here
 
 
-def _calls(r: Route, problem: Problem, orders: dict[str, Order]) -> list[_Call] | None:
+def _reload_call(problem: Problem, v: int) -> _Call:
+    return _Call(
+        problem.index[problem.vehicles[v].depot], 0, 0, UNREACHABLE, 0, 0, 0, 0, 0, 0, reload=True
+    )
+
+
+def _calls(r: Route, v: int, problem: Problem, orders: dict[str, Order]) -> list[_Call] | None:
     """The route's stops, or None if it names a point that is not in the county."""
     out = []
     for s in r.stops:
         p = problem.index.get(s.point)
         if p is None:
             return None
+        if s.reload:
+            out.append(_reload_call(problem, v))
+            continue
         pt = problem.points[p]
         earliest, latest, parcels = pt.opens, pt.closes, 0
-        d_kg = d_l = u_kg = u_l = c_kg = c_l = 0.0
+        d_kg = d_l = u_kg = u_l = c_kg = c_l = a_kg = a_l = 0.0
+        cold_out: list[str] = []
+        cold_in: list[str] = []
         for role, ids in (("deliver", s.deliver), ("collect", s.collect), ("unload", s.unload)):
             for oid in ids:
                 o = orders.get(oid)
@@ -65,12 +85,33 @@ def _calls(r: Route, problem: Problem, orders: dict[str, Order]) -> list[_Call] 
                     d_kg, d_l = d_kg + o.kg, d_l + o.litres
                 elif role == "collect":
                     c_kg, c_l = c_kg + o.kg, c_l + o.litres
+                    if problem.points[problem.index[o.destination]].tier != "hub":
+                        a_kg, a_l = a_kg + o.kg, a_l + o.litres
+                        if o.cold_chain:
+                            cold_out.append(oid)
                 else:
                     u_kg, u_l = u_kg + o.kg, u_l + o.litres
+                    if o.cold_chain:
+                        cold_in.append(oid)
                 if role != "unload":
                     earliest, latest = max(earliest, o.earliest), min(latest, o.latest)
         out.append(
-            _Call(p, parcels, earliest, latest, d_kg + u_kg, d_l + u_l, c_kg, c_l, d_kg, d_l)
+            _Call(
+                p,
+                parcels,
+                earliest,
+                latest,
+                d_kg + u_kg,
+                d_l + u_l,
+                c_kg,
+                c_l,
+                d_kg,
+                d_l,
+                a_kg,
+                a_l,
+                cold_out=tuple(cold_out),
+                cold_in=tuple(cold_in),
+            )
         )
     return out
 
@@ -82,12 +123,16 @@ def _order_calls(problem: Problem, o: Order) -> tuple[_Call, _Call | None]:
     window = (max(pt.opens, o.earliest), min(pt.closes, o.latest))
     if o.kind == "delivery":
         return _Call(p, o.parcels, *window, o.kg, o.litres, 0.0, 0.0, o.kg, o.litres), None
-    visit = _Call(p, o.parcels, *window, 0.0, 0.0, o.kg, o.litres, 0.0, 0.0)
     dest = problem.index[o.destination]
     if problem.points[dest].tier == "hub":
-        return visit, None
+        return _Call(p, o.parcels, *window, 0.0, 0.0, o.kg, o.litres, 0.0, 0.0), None
+    cold = (o.id,) if o.cold_chain else ()
+    visit = _Call(
+        p, o.parcels, *window, 0.0, 0.0, o.kg, o.litres, 0.0, 0.0, o.kg, o.litres, cold_out=cold
+    )
     f = problem.points[dest]
-    return visit, _Call(dest, o.parcels, f.opens, f.closes, o.kg, o.litres, 0.0, 0.0, 0.0, 0.0)
+    unload = _Call(dest, o.parcels, f.opens, f.closes, o.kg, o.litres, 0, 0, 0, 0, cold_in=cold)
+    return visit, unload
 
 
 def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
@@ -95,13 +140,25 @@ def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
     veh = problem.vehicles[v]
     if not calls:
         return None
-    kg = sum(c.delivered_kg for c in calls)
-    litres = sum(c.delivered_l for c in calls)
+    if 1 + sum(c.reload for c in calls) > veh.max_trips:
+        return "trips"
+    loading = [[0.0, 0.0]]  # the deliveries each trip loads at the centre
+    for c in calls:
+        if c.reload:
+            loading.append([0.0, 0.0])
+        loading[-1][0] += c.delivered_kg
+        loading[-1][1] += c.delivered_l
+    (kg, litres), trip, away_kg, away_l = loading[0], 0, 0.0, 0.0
     if kg > veh.capacity_kg + 1e-6 or litres > veh.capacity_l + 1e-6:
         return "capacity"
     for c in calls:
+        if c.reload:
+            trip += 1
+            kg, litres = away_kg + loading[trip][0], away_l + loading[trip][1]
         kg += c.in_kg - c.out_kg
         litres += c.in_l - c.out_l
+        away_kg += c.away_kg - (c.out_kg - c.delivered_kg)
+        away_l += c.away_l - (c.out_l - c.delivered_l)
         if kg > veh.capacity_kg + 1e-6 or litres > veh.capacity_l + 1e-6:
             return "capacity"
     tmat = problem.time_s[veh.profile.key]
@@ -111,25 +168,37 @@ def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
     lunch = veh.lunch
 
     def drive(depart: int):
-        """Starts, waits and return; a 20-minute rest before any leg that would make the
-        driving since the last rest exceed the limit (a wait that long is a rest)."""
+        """Starts, waits, return and whether cold produce rode too long without refrigeration;
+        a 20-minute rest before any leg that would make the driving since the last rest
+        exceed the limit (a wait that long is a rest)."""
         t, where, starts, waits, driving, lunched = depart, depot, [], [], 0, False
+        left: dict[str, int] = {}  # cold produce on a first-kilometre leg: when it left
+        before: tuple[str, ...]
+        too_long, before = False, ()  # before: the cold produce the last stop collected
         for c in calls:
             leg = int(tmat[where, c.point])
             if leg >= UNREACHABLE:
                 return None
             if driving and driving + leg > limit:
                 t, driving = t + BREAK_S, 0
+            left.update(dict.fromkeys(before, t))  # the last stop's departure, after any rest
             road = (leg - 1) // limit if leg > limit else 0  # rests on a very long leg
             driving += leg - road * limit
             arrive = t + leg + road * BREAK_S
+            if not veh.cold_chain:
+                ride = veh.unrefrigerated_ride_s
+                too_long |= any(arrive - left[x] > ride for x in c.cold_in if x in left)
+                before = c.cold_out
             setup = problem.points[c.point].service_fixed_s if c.point != where else 0
+            if c.reload:  # no set-up and no window at the centre's dock
+                setup = 0
             start = max(arrive + setup, c.earliest)
             if start - arrive - setup >= BREAK_S:
                 driving = 0
             starts.append(start)
             waits.append(start - arrive - setup)
-            t = start + problem.points[c.point].service_per_parcel_s * c.parcels
+            work = problem.points[c.point].service_per_parcel_s * c.parcels
+            t = start + (veh.reload_s if c.reload else work)
             if lunch and not lunched and lunch[0] <= t <= lunch[1] - lunch[2]:
                 t, lunched, driving = t + lunch[2], True, 0
             where = c.point
@@ -144,12 +213,12 @@ def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
         missed = False
         if lunch is not None and not lunched:
             missed = depart < lunch[0] + lunch[2] and ret > lunch[1] - lunch[2]
-        return starts, waits, ret, missed
+        return starts, waits, ret, missed, too_long
 
     first = drive(veh.shift_start)
     if first is None:
         return "unreachable"
-    starts, waits, _, _ = first
+    starts, waits = first[0], first[1]
     if any(s > c.latest for s, c in zip(starts, calls, strict=True)):
         return "time window"
     # the documented departure: as late as the waiting allows and no window forbids (unless
@@ -167,6 +236,8 @@ def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
     ret = again[2]
     if ret > veh.shift_end or ret - depart > veh.max_work_s or again[3]:
         return "shift length"
+    if again[4]:
+        return "cold ride"
     return None
 
 
@@ -210,9 +281,10 @@ def _place(plan: Plan, problem: Problem, o: Order, vehicles: list[int]) -> tuple
     for v in vehicles:
         veh = problem.vehicles[v]
         r = by_vehicle.get(veh.id)
-        calls = _calls(r, problem, orders) if r is not None else []
+        calls = _calls(r, v, problem, orders) if r is not None else []
         if calls is None:
             continue
+        own = [visit] + ([unload] if unload else [])
         for i in range(len(calls) + 1):
             if unload is None:
                 trial = [*calls[:i], visit, *calls[i:]]
@@ -222,6 +294,14 @@ def _place(plan: Plan, problem: Problem, o: Order, vehicles: list[int]) -> tuple
                 trial = [*calls[:i], visit, *calls[i:], unload]
             if _breaks(problem, v, trial) is None:
                 return veh.id, i + 1
+        # a further trip of its own, before, between or after the route's trips
+        reload = _reload_call(problem, v)
+        cuts = [0] + [i + 1 for i, c in enumerate(calls) if c.reload] + [len(calls) + 1]
+        for b in cuts if calls else ():
+            head, tail = calls[: max(b - 1, 0)], calls[max(b - 1, 0) :]
+            trial = [*head, reload, *own, *tail] if b else [*own, reload, *calls]
+            if _breaks(problem, v, trial) is None:
+                return veh.id, b + 1 if b else 1
     return None
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 from ..model.problem import Problem
 from ..units import format_hhmm
-from .document import Plan, visit_spans
+from .document import Plan, stop_count
 
 
 def route_rows(plan: Plan, problem: Problem) -> list[dict]:
@@ -29,7 +29,8 @@ def route_rows(plan: Plan, problem: Problem) -> list[dict]:
                 "return": format_hhmm(r.return_s),
                 "km": round(r.distance_m / 1000, 1),
                 "hours": round(r.duration_s / 3600, 2),
-                "stops": len(visit_spans([s.point for s in r.stops])),  # place visits
+                "stops": stop_count(r.stops),  # place visits
+                "trips": r.trips,
                 "parcels": sum(o.parcels for o in delivered + collected),
                 "kg_delivered": round(sum(o.kg for o in delivered), 1),
                 "kg_collected": round(sum(o.kg for o in collected), 1),
@@ -72,7 +73,8 @@ def summary_text(plan: Plan, problem: Problem) -> str:
     rows = route_rows(plan, problem)
     head = (
         f"{'vehicle':8} {'type':9} {'depart':>6} {'return':>6} {'km':>7} {'hours':>6} "
-        f"{'stops':>5} {'parcels':>7} {'kg out':>8} {'kg in':>8} {'peak %':>6} {'cost ¥':>9}"
+        f"{'stops':>5} {'trips':>5} {'parcels':>7} {'kg out':>8} {'kg in':>8} {'peak %':>6} "
+        f"{'cost ¥':>9}"
     )
     lines = [
         f"{plan.county} {plan.date}: {len(plan.routes)} of {len(problem.vehicles)} vehicles, "
@@ -83,14 +85,15 @@ def summary_text(plan: Plan, problem: Problem) -> str:
     for r in rows:
         lines.append(
             f"{r['vehicle']:8} {r['type']:9} {r['depart']:>6} {r['return']:>6} {r['km']:7.1f} "
-            f"{r['hours']:6.2f} {r['stops']:5d} {r['parcels']:7d} {r['kg_delivered']:8.1f} "
+            f"{r['hours']:6.2f} {r['stops']:5d} {r['trips']:5d} {r['parcels']:7d} "
+            f"{r['kg_delivered']:8.1f} "
             f"{r['kg_collected']:8.1f} {r['peak_load_pct']:6.1f} {r['cost_yuan']:9.2f}"
         )
     lines.append("-" * len(head))
     tot = lambda k: sum(r[k] for r in rows)  # noqa: E731
     lines.append(
         f"{'total':8} {'':9} {'':>6} {'':>6} {tot('km'):7.1f} {tot('hours'):6.2f} "
-        f"{tot('stops'):5d} {tot('parcels'):7d} {tot('kg_delivered'):8.1f} "
+        f"{tot('stops'):5d} {tot('trips'):5d} {tot('parcels'):7d} {tot('kg_delivered'):8.1f} "
         f"{tot('kg_collected'):8.1f} {'':>6} {plan.cost_yuan:9.2f}"
     )
     if plan.standing_cost_yuan is not None:

@@ -47,6 +47,8 @@ RULES = {
     "reason": "each unserved order's reason is true (see the reasons table)",
     "idle": "no order is left 'not placed by the search' while a vehicle that could serve it on "
     "a trip of its own stands idle",
+    "trips": "a reload is at the vehicle's centre and lists no orders, and a route makes no more "
+    "trips than its vehicle may",
     "breaks": "no more than 4 hours of driving without a rest of 20 minutes",
     "summary": "the summary block adds up the plan's routes and unserved orders",
     "calendar": "under a visit calendar, only orders that may wait are deferred, and the "
@@ -113,24 +115,39 @@ def trace(r: Route, v: int, problem: Problem, orders: dict[str, Order]) -> Trace
     key = veh.profile.key
     tmat, dmat = problem.time_s[key], problem.dist_m[key]
     depot = problem.index[veh.depot]
-    kg = sum(o.kg for s in r.stops for role, _, o in _orders_of(s, orders) if role == "deliver")
-    litres = sum(
-        o.litres for s in r.stops for role, _, o in _orders_of(s, orders) if role == "deliver"
-    )
+    centre = problem.points[depot].id
+    # the deliveries each trip loads at the centre (trips are cut at reload stops)
+    loading = [[0.0, 0.0]]
+    for s in r.stops:
+        if s.reload:
+            loading.append([0.0, 0.0])
+        for role, _, o in _orders_of(s, orders):
+            if role == "deliver":
+                loading[-1][0] += o.kg
+                loading[-1][1] += o.litres
+    (kg, litres), trip = loading[0], 0
     start_kg, start_l = kg, litres
+    away_kg = away_l = 0.0  # produce on board for a facility: it stays on board at a reload
     t, where, dist = r.depart_s, depot, 0
     stops, undriven, unknown = [], [], []
     for k, s in enumerate(r.stops, start=1):
         p = problem.index.get(s.point)
         parcels, earliest, latest = 0, 0, UNREACHABLE
-        if p is not None:
+        if p is not None and not s.reload:
             pt = problem.points[p]
             earliest, latest = pt.opens, pt.closes
+        if s.reload:  # produce for the centre comes off, the next trip's deliveries go on
+            trip += 1
+            kg, litres = away_kg + loading[trip][0], away_l + loading[trip][1]
         for role, _, o in _orders_of(s, orders):
             parcels += o.parcels
             sign = {"deliver": -1, "collect": 1, "unload": -1}[role]
             kg += sign * o.kg
             litres += sign * o.litres
+            if role == "collect" and o.kind == "pickup" and o.destination != centre:
+                away_kg, away_l = away_kg + o.kg, away_l + o.litres
+            if role == "unload":
+                away_kg, away_l = away_kg - o.kg, away_l - o.litres
             if role != "unload":
                 earliest, latest = max(earliest, o.earliest), min(latest, o.latest)
         if p is None:
@@ -144,9 +161,10 @@ def trace(r: Route, v: int, problem: Problem, orders: dict[str, Order]) -> Trace
             continue
         arrival = t + int(tmat[where, p]) + _on_the_road(int(tmat[where, p]), veh)
         dist += int(dmat[where, p])
-        setup = problem.points[p].service_fixed_s if p != where else 0
+        setup = problem.points[p].service_fixed_s if p != where and not s.reload else 0
         start = max(arrival + setup, earliest)
-        departure = start + problem.points[p].service_per_parcel_s * parcels + s.break_s
+        work = veh.reload_s if s.reload else problem.points[p].service_per_parcel_s * parcels
+        departure = start + work + s.break_s
         stops.append(StopTrace(arrival, start, departure, latest, kg, litres))
         t, where = departure, p
     if where is None or tmat[where, depot] >= UNREACHABLE:
@@ -484,10 +502,28 @@ def rule_cost(x: _Route) -> list[Violation]:
     return out
 
 
+def rule_trips(x: _Route) -> list[Violation]:
+    """Reloads (docs/plan-format.md, "Trips"): at the vehicle's own centre, with no order
+    listed (what is unloaded and loaded there follows from the trips), and no more trips than
+    the fleet file's `max_trips`."""
+    out = []
+    for k, s in enumerate(x.r.stops, start=1):
+        if not s.reload:
+            continue
+        if s.point != x.veh.depot:
+            out.append(x.bad("trips", f"a reload at '{s.point}', not at its centre", k))
+        if s.deliver or s.collect or s.unload:
+            out.append(x.bad("trips", "a reload lists orders (a reload stop has none)", k))
+    if x.r.trips > x.veh.max_trips:
+        out.append(x.bad("trips", f"{x.r.trips} trips, but the vehicle may make {x.veh.max_trips}"))
+    return out
+
+
 ROUTE_RULES = (
     rule_point,
     rule_road,
     rule_order,
+    rule_trips,
     rule_compatibility,
     rule_times,
     rule_time_window,

@@ -3,16 +3,16 @@
 Each such order could be served by some vehicle on a trip of its own (orders that cannot are set
 aside earlier, with their rule, by `routing.model.visits`). So the question is only whether the
 day's routes had room for it: the order alone is tried as a stop of its own at every position
-of every route (an idle vehicle's route is empty), with produce for a facility unloaded there
-just before the route returns. If one keeps every rule, the search did not find it in its
-budget and the reason says so; otherwise the fleet is full. The validator checks both claims
-(`routing.plans.reasons`).
+of every route (an idle vehicle's route is empty) or as a further trip at its end, with produce
+for a facility unloaded there just before the route returns. If one keeps every rule, the
+search did not find it in its budget and the reason says so; otherwise the fleet is full. The
+validator checks both claims (`routing.plans.reasons`).
 """
 
 from __future__ import annotations
 
-from ..model.nodes import NodeModel
-from ..model.schedule import evaluate, insertions
+from ..model.nodes import NodeModel, visits_of
+from ..model.schedule import evaluate, inserted, insertions
 from ..model.visits import visit_nodes
 
 
@@ -27,11 +27,11 @@ def _fits(nm: NodeModel, routes: tuple[tuple[int, ...], ...], order: int) -> boo
         if p.compatible(v, o):
 
             def placed(seq: list[int], i: int) -> list[int]:
-                return [*seq[:i], visit, *seq[i:], *([drop] if drop is not None else [])]
+                return inserted(seq, i, visit) + ([drop] if drop is not None else [])
         elif p.first_km(v, o) and drop is not None:  # a first-kilometre leg: the drop next
 
             def placed(seq: list[int], i: int) -> list[int]:
-                return [*seq[:i], visit, drop, *seq[i:]]
+                return inserted(seq, i, visit, drop)
         else:
             continue
         seq = list(routes[v])
@@ -46,6 +46,6 @@ def dropped_reasons(nm: NodeModel, routes: tuple[tuple[int, ...], ...]) -> dict[
     first-kilometre order no leg took."""
     served = {k for seq in routes for k in seq}
     left = [o for k, n in enumerate(nm.nodes) if k not in served and not n.unload for o in n.orders]
-    carried = {o for seq in routes for k in seq for o in nm.nodes[k].orders}
+    carried = {o for seq in routes for k in visits_of(seq) for o in nm.nodes[k].orders}
     left += sorted(nm.first_km - carried)
     return {o: "not placed by the search" if _fits(nm, routes, o) else "fleet full" for o in left}

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..model.nodes import Node, NodeModel
-from ..model.schedule import evaluate, insertions
+from ..model.nodes import Node, NodeModel, tidy, visits_of
+from ..model.schedule import evaluate, inserted, insertions
 from ..model.visits import link, visit_nodes
 
 Routes = tuple[tuple[int, ...], ...]
@@ -36,7 +36,7 @@ def _cheapest_place(
         seq = routes[v]
         if v not in before:
             before[v] = evaluate(p, nodes, v, seq).cost if seq else 0.0
-        ev = evaluate(p, nodes, v, [*seq[:i], k, *seq[i:]])
+        ev = evaluate(p, nodes, v, inserted(seq, i, k))
         if ev.feasible and (best is None or ev.cost - before[v] < best[2]):
             best = (v, i, ev.cost - before[v])
     return best
@@ -64,7 +64,7 @@ def _grow_part(
     (orders kept, vehicle used)."""
     p = nm.problem
     kept: list[int] = []
-    slot = None  # (vehicle, node index, position) of the part placed so far
+    slot = None  # (vehicle, node index) of the part placed so far
     for o in todo:
         able = [v for v in ([slot[0]] if slot else vehicles) if p.compatible(v, p.orders[o])]
         if not able:
@@ -72,20 +72,21 @@ def _grow_part(
         (part,) = visit_nodes(p, [*kept, o], n.group)
         trial = len(nodes)
         nodes.append(replace(part, allowed=tuple(able)))
+        saved: list[int] = list(out[slot[0]]) if slot else []
         if slot is not None:  # grow the placed part: take it out, then place the bigger one
-            out[slot[0]].remove(slot[1])
+            out[slot[0]] = tidy([k for k in out[slot[0]] if k != slot[1]])
         place = _cheapest_place(nm, nodes, out, trial, able)
         if place is None:
             nodes.pop()
             if slot is not None:
-                out[slot[0]].insert(slot[2], slot[1])
+                out[slot[0]] = saved
             continue
         v, i, _ = place
-        out[v].insert(i, trial)
+        out[v] = inserted(out[v], i, trial)
         if slot is not None:  # the smaller part is superseded: it keeps no orders
             nodes[slot[1]] = _empty(nodes[slot[1]])
         kept.append(o)
-        slot = (v, trial, i)
+        slot = (v, trial)
     return kept, (slot[0] if slot else None)
 
 
@@ -153,7 +154,7 @@ def place_on_idle(nm: NodeModel, routes: Routes, orders: list[int]) -> tuple[Nod
             joined = _cheapest_place(nm, nodes, out, base, [v for v in started if v in able])
         if joined is not None:
             v, i, _ = joined
-            out[v].insert(i, base)
+            out[v] = inserted(out[v], i, base)
             placed.add(o)
             group += 1
             continue
@@ -199,7 +200,7 @@ def place_cold_legs(nm: NodeModel, routes: Routes) -> tuple[NodeModel, Routes]:
     at the cheapest feasible place, most urgent first. These are the orders only such legs
     can serve (`NodeModel.first_km`) and cold orders the search left out."""
     p = nm.problem
-    served = {o for seq in routes for k in seq for o in nm.nodes[k].orders}
+    served = {o for seq in routes for k in visits_of(seq) for o in nm.nodes[k].orders}
     todo = set(nm.first_km) | {
         o
         for n in nm.nodes
@@ -225,7 +226,7 @@ def place_cold_legs(nm: NodeModel, routes: Routes) -> tuple[NodeModel, Routes]:
                     break
                 if before is None:
                     before = evaluate(p, nodes, v, seq).cost if seq else 0.0
-                trial = [*seq[:i], base, base + 1, *seq[i:]]
+                trial = inserted(seq, i, base, base + 1)
                 ev = evaluate(p, nodes, v, trial)
                 if ev.feasible and (best is None or ev.cost - before < best[0]):
                     best = (ev.cost - before, v, trial)
@@ -277,8 +278,10 @@ def place_set_aside(nm: NodeModel, routes: Routes) -> Routes:
 
 
 def _with_visit(seq: list[int], i: int, k: int, drop: int) -> list[list[int]]:
-    """`seq` with visit `k` at position `i`, and its `drop` (if any, >= 0) at each later point."""
-    with_visit = [*seq[:i], k, *seq[i:]]
+    """`seq` with visit `k` at position `i` of `insertions`, and its `drop` (if any, >= 0) at
+    each later point."""
+    with_visit = inserted(seq, i, k)
     if drop < 0:
         return [with_visit]
-    return [[*with_visit[: j + 1], drop, *with_visit[j + 1 :]] for j in range(i, len(seq) + 1)]
+    at = with_visit.index(k)
+    return [[*with_visit[: j + 1], drop, *with_visit[j + 1 :]] for j in range(at, len(with_visit))]

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, replace
 
 from ..errors import PlanInvalidError
-from ..model.nodes import NodeModel
+from ..model.nodes import RELOAD, NodeModel
 from ..model.params import SolveParams
 from ..model.problem import GRAMS_PER_KG, ML_PER_L, Problem
 from ..model.schedule import evaluate
@@ -48,8 +48,20 @@ def build_routes(nm: NodeModel, routes: tuple[tuple[int, ...], ...]) -> tuple[Ro
                 f"the search returned an infeasible route for {p.vehicles[v].id} ({ev.violation})"
             )
         ids = lambda ks: tuple(p.orders[k].id for k in ks)  # noqa: E731
+        centre = p.points[p.depot(v)].id
         stops = tuple(
             Stop(
+                point=centre,
+                arrival_s=ev.arrival[i],
+                start_s=ev.start[i],
+                departure_s=ev.departure[i],
+                load_kg=_kg(ev.load_g[i]),
+                load_l=_litres(ev.load_ml[i]),
+                break_s=ev.rests[i],
+                reload=True,
+            )
+            if k == RELOAD
+            else Stop(
                 point=p.points[nm.nodes[k].point].id,
                 arrival_s=ev.arrival[i],
                 start_s=ev.start[i],
