@@ -9,9 +9,12 @@ from dataclasses import replace
 
 import pytest
 
+from routing.model.nodes import RELOAD
+from routing.model.visits import build_nodes
 from routing.plans.document import Unserved
 from routing.plans.reader import plan_from_dict
 from routing.plans.validate import replay, validate
+from routing.solve.engines.pyvrp_engine import _without_empty_trips
 from routing.solve.solver import solve_problem
 
 from .conftest import H, budget, make_problem, order, plan_of, point, vehicle
@@ -190,3 +193,15 @@ def test_a_reload_that_leaves_no_time_for_the_window_is_not_planned(reload_min):
         assert plan.unserved == () and plan.routes[0].trips == 2
     else:
         assert len(plan.unserved) == 1 and plan.routes[0].trips == 1
+
+
+def test_an_empty_trip_from_the_engine_is_dropped():
+    """PyVRP may end a route with a reload and nothing after it: the route keeps its trips."""
+    problem = produce_unloaded_at_the_reload()
+    nm = build_nodes(problem)
+    at = {n.point: k for k, n in enumerate(nm.nodes)}
+    a, b, c = (at[problem.index[p]] for p in "ABC")
+    best = [a, b, RELOAD, c]
+    assert _without_empty_trips(nm, 0, [a, b, RELOAD, c, RELOAD]) == best
+    assert _without_empty_trips(nm, 0, [RELOAD, a, b, RELOAD, RELOAD, c]) == best
+    assert _without_empty_trips(nm, 0, best) == best

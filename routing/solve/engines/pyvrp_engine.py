@@ -29,6 +29,7 @@ from ...errors import EngineError
 from ...model.nodes import RELOAD, NodeModel, tidy, visits_of
 from ...model.params import SolveParams
 from ...model.problem import UNREACHABLE
+from ...model.schedule import evaluate
 from . import EngineResult
 
 MICRO = 1_000_000
@@ -415,9 +416,19 @@ def _routes(m: _Mapping, nm: NodeModel, solution: pyvrp.Solution) -> tuple[tuple
         if m.vehicle_end:  # the produce is dropped at the end, in the order it was collected
             seq += [nm.nodes[k].pair for k in seq if nm.nodes[k].pair >= 0]
         t = route.vehicle_type()
-        out[m.type_vehicles[t][used[t]]] = tuple(seq)
+        v = m.type_vehicles[t][used[t]]
+        out[v] = tuple(_without_empty_trips(nm, v, seq))
         used[t] += 1
     return tuple(out)
+
+
+def _without_empty_trips(nm: NodeModel, v: int, seq: list[int]) -> list[int]:
+    """PyVRP may end a route with an empty trip (a reload, then straight home): drop it,
+    unless the reload is where the driver's lunch fits and the route needs it."""
+    short = tidy(seq)
+    if short == seq or evaluate(nm.problem, nm.nodes, v, short).feasible:
+        return short
+    return seq
 
 
 def warm_start(m: _Mapping, nm: NodeModel, routes) -> pyvrp.Solution:
