@@ -444,23 +444,31 @@ def data():
     default=None,
     help="Division data in the Vonng/adcode layout (default: the bundled subset).",
 )
+@click.option(
+    "--dem",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="A GeoTIFF of the county's heights (any CRS): the roads follow its valleys. "
+    "Default: hill and mountain counties get a terrain made up from the seed.",
+)
 @data_dir_option
 @_fail_cleanly
-def data_build(county, seed, raw_dir, data_dir):
+def data_build(county, seed, raw_dir, dem, data_dir):
     """Build a county's dataset in the data home from the administrative division data
-    (byte-for-byte reproducible from the seed). A rebuild replaces the folder as a whole and
-    keeps its orders.
+    (byte-for-byte reproducible from the seed and DEM). A rebuild replaces the folder as a
+    whole and keeps its orders.
 
     \b
     Example:
       route data build lixian
       route data build 621226 --seed 1
+      route data build lixian --dem lixian_srtm.tif
     """
     from routing.datasets.build import build_county
     from routing.inputs.locations import data_home, raw_division_dir
 
     report = build_county(
-        county, raw_dir or raw_division_dir(), data_home(data_dir), seed, _say(False)
+        county, raw_dir or raw_division_dir(), data_home(data_dir), seed, _say(False), dem
     )
     total = sum(report.files.values())
     click.echo(f"wrote {report.dir}/ ({len(report.files)} files, {total / 1e6:.1f} MB)")

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import osmnx as ox
+import shapely
 from shapely.geometry import mapping
 
 from ..atomic import hardlink_tree, replacing_dir, write_atomic
+from ..errors import Fault, InputError
+from ..geo import LocalProjection
 from ..inputs.county import write_meta
 from ..inputs.tables import DEMAND_COLUMNS, FLEET_COLUMNS, POINT_COLUMNS, csv_text
 from ..network.graph import circuity, road_arrays
@@ -23,6 +26,8 @@ from .demand import build_profiles
 from .fleet import BUDGETS, build_fleet
 from .roadgen import generate_roads
 from .sites import build_sites
+from .terrain import build_terrain, terrain_class
+from .valley_roads import generate_valley_roads
 
 GENERATOR_VERSION = 1
 ATTRIBUTION = (
@@ -60,14 +65,39 @@ def _feature_collection(features: list[tuple[dict, dict]]) -> str:
 
 
 def build_county(
-    query: str, raw_dir: Path, data_dir: Path, seed: int = 1, progress=lambda msg: None
+    query: str,
+    raw_dir: Path,
+    data_dir: Path,
+    seed: int = 1,
+    progress=lambda msg: None,
+    dem: Path | None = None,
 ) -> BuildReport:
+    """Build a county's dataset; `dem` is a GeoTIFF of its heights (else the terrain of hill
+    and mountain counties is made up from the seed)."""
     adcode = resolve_county(query, raw_dir)
     admin = read_county(adcode, raw_dir)
     out = data_dir / admin.slug
     progress(f"{admin.name} ({adcode}): {len(admin.towns)} towns, {len(admin.villages)} villages")
 
-    sites = build_sites(admin, seed)
+    cls = terrain_class(adcode)
+    terrain = proj = None
+    if dem is not None and cls.roads != "valleys":
+        raise InputError(
+            Fault(
+                str(dem),
+                f"{admin.name} is {cls.label} country (data/terrain.csv): its generated roads "
+                "do not follow heights, so a DEM is not used there",
+            )
+        )
+    if cls.roads == "valleys":
+        c = admin.boundary.centroid
+        proj = LocalProjection(c.x, c.y)
+        local = shapely.transform(
+            admin.boundary, lambda a: np.column_stack(proj.to_xy(a[:, 0], a[:, 1]))
+        )
+        progress(f"terrain: {cls.label}, {'from ' + dem.name if dem else 'procedural'} ...")
+        terrain = build_terrain(cls, local, proj, seed, adcode, dem)
+    sites = build_sites(admin, seed, terrain)
     progress(
         f"service points: {len(sites.rows)} "
         f"({sum(r['located'] == 'generated' for r in sites.rows)} positions generated)"
@@ -77,7 +107,10 @@ def build_county(
     profiles = build_profiles(sites.rows, sites.urban, adcode, seed)
 
     progress("generating the road network ...")
-    graph = generate_roads(sites.rows, admin.boundary, seed, admin.name)
+    if terrain is not None and proj is not None:
+        graph = generate_valley_roads(sites.rows, local, terrain, proj, seed, admin.name)
+    else:
+        graph = generate_roads(sites.rows, admin.boundary, seed, admin.name)
     arrays = road_arrays(graph, "generated")
     lon = np.array([r["lon"] for r in sites.rows])
     lat = np.array([r["lat"] for r in sites.rows])
@@ -106,6 +139,11 @@ def build_county(
         },
         "population_estimate": int(sum(p["population"] for p in profiles)),
         **({"budget": BUDGETS[adcode]} if adcode in BUDGETS else {}),
+        **(
+            {"terrain": {"class": cls.name, "heights": terrain.source}}
+            if terrain is not None
+            else {}
+        ),
         "road_network": {
             "generated": True,
             "note": "GENERATED road network on real administrative geography; not real roads. "

@@ -247,7 +247,8 @@ def generate_roads(
     return _to_graph(lines, classes, proj, county, seed, xy[hub])
 
 
-def _to_graph(lines, classes, proj, county, seed, hub_xy) -> nx.MultiDiGraph:
+def _to_graph(lines, classes, proj, county, seed, hub_xy, speeds=None) -> nx.MultiDiGraph:
+    """The roads as a graph; each line at its class's speed unless `speeds` gives its own."""
     allpts = np.vstack(lines)
     lon, lat = proj.to_lonlat(allpts[:, 0], allpts[:, 1])
     lonlat = np.round(np.column_stack([lon, lat]), 7)
@@ -268,10 +269,10 @@ def _to_graph(lines, classes, proj, county, seed, hub_xy) -> nx.MultiDiGraph:
     for n, (x, y) in enumerate(node_lonlat):
         g.add_node(n, x=float(x), y=float(y))
     start = 0
-    for coords, name in zip(lines, classes, strict=True):
+    for k, (coords, name) in enumerate(zip(lines, classes, strict=True)):
         seq = ids[start : start + len(coords)]
         start += len(coords)
-        speed = ROAD_SPEEDS_KPH[name]
+        speed = round(speeds[k], 1) if speeds is not None else ROAD_SPEEDS_KPH[name]
         for u, v in itertools.pairwise(seq):
             if u == v:
                 continue

@@ -18,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 from ..geo import LocalProjection
 from .admin import AdminUnit, CountyAdmin
 from .names import display_name, place_pinyin, syllables
+from .terrain import Terrain
 
 URBAN_UR_CODES = {"111", "112", "121"}  # NBS urban classes: units of a town's built-up seat
 URBAN_RADIUS_M = 1500.0  # urban communities are placed within this of their town centre
@@ -67,17 +68,23 @@ class _Placer:
         self.rng = rng
         self.taken = [tuple(p) for p in taken]
 
-    def place(self, region: BaseGeometry) -> tuple[float, float]:
+    def place(self, region: BaseGeometry, accept=None) -> tuple[float, float]:
+        """The best candidate in `region`, among points `accept(x, y)` allows if any is."""
         minx, miny, maxx, maxy = region.bounds
         shapely.prepare(region)
         cands: list[tuple[float, float]] = []
+        others: list[tuple[float, float]] = []  # inside, but not accepted
         tries = 0
         while len(cands) < CANDIDATES and tries < CANDIDATES * 200:
             tries += 1
             x = float(self.rng.uniform(minx, maxx))
             y = float(self.rng.uniform(miny, maxy))
             if region.contains(Point(x, y)):
-                cands.append((x, y))
+                if accept is None or accept(x, y):
+                    cands.append((x, y))
+                else:
+                    others.append((x, y))
+        cands = cands or others
         if not cands:  # a sliver region: fall back to a point surely inside it
             p = region.representative_point()
             cands = [(p.x, p.y)]
@@ -129,11 +136,20 @@ def _missing_centre(
     return float(x), float(y)
 
 
-def build_sites(admin: CountyAdmin, seed: int) -> SitePlan:
-    """All service points of a county: source positions kept, the rest generated."""
+def build_sites(admin: CountyAdmin, seed: int, terrain: Terrain | None = None) -> SitePlan:
+    """All service points of a county: source positions kept, the rest generated; given the
+    terrain of hill or mountain country, generated villages sit on valley floors."""
     rng = np.random.default_rng([seed, int(admin.adcode)])
     c = admin.boundary.centroid
     proj = LocalProjection(c.x, c.y)
+    accept = None
+    if terrain is not None:
+        floor = terrain.valley_floor()
+
+        def accept(x: float, y: float) -> bool:
+            r, c = terrain.cell_of(x, y)
+            return bool(floor[int(r), int(c)])
+
     boundary = shapely.transform(
         admin.boundary, lambda a: np.column_stack(proj.to_xy(a[:, 0], a[:, 1]))
     )
@@ -250,7 +266,9 @@ def build_sites(admin: CountyAdmin, seed: int) -> SitePlan:
             if v.ur_code in URBAN_UR_CODES:  # urban communities cluster at the town's seat
                 near = area.intersection(Point(centres[t.code]).buffer(URBAN_RADIUS_M))
                 region = near if near.area > 0 else area
-            add(v.code, display_name(v.name), "village", t.code, *placer.place(region), "generated")
+            valley = None if v.ur_code in URBAN_UR_CODES else accept
+            at = placer.place(region, valley)
+            add(v.code, display_name(v.name), "village", t.code, *at, "generated")
 
     territories = {
         code: shapely.transform(poly, lambda a: np.column_stack(proj.to_lonlat(a[:, 0], a[:, 1])))
