@@ -230,3 +230,19 @@ def test_boundary_geojson_is_the_converted_source_polygon():
     admin = read_county("610431", raw_division_dir())
     county = load_county("wugong")
     assert shapely.equals_exact(county.boundary, admin.boundary, tolerance=1e-6)
+
+
+def test_a_source_position_outside_the_county_moves_inside_and_the_loader_accepts_it(tmp_path):
+    """Kangxian's source puts one town centre 106 m beyond the county line (points and
+    boundary were digitised apart): the builder moves it inside, says so, and the county
+    loads, where it was refused before ("outside the county boundary (by 0.1 km)")."""
+    build_county("kangxian", raw_division_dir(), tmp_path)
+    county = load_county("kangxian", tmp_path)
+    moved = [p for p in county.points if p.located == "moved"]
+    assert [p.tier for p in moved] == ["township"]
+    boundary = shape(
+        json.loads((tmp_path / "kangxian" / "boundary.geojson").read_text())["features"][0][
+            "geometry"
+        ]
+    )
+    assert boundary.contains(Point(moved[0].lon, moved[0].lat))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections import Counter
 
 import numpy as np
 import pytest
@@ -20,17 +19,7 @@ from routing.datasets.terrain import CLASSES, SWITCHBACK_KPH, table_path, terrai
 from routing.errors import InputError
 from routing.geo import LocalProjection
 from routing.inputs.locations import raw_division_dir
-from routing.network.graph import ROAD_SPEEDS_KPH, read_road_arrays
-
-
-def dead_end_share(arrays) -> float:
-    """Junctions (nodes whose road count is not 2) that are dead ends."""
-    degree: Counter[int] = Counter()
-    for a, b in {(min(u, v), max(u, v)) for u, v in zip(arrays.src, arrays.dst, strict=True)}:
-        degree[a] += 1
-        degree[b] += 1
-    junctions = [n for n, k in degree.items() if k != 2]
-    return sum(degree[n] == 1 for n in junctions) / len(junctions)
+from routing.network.graph import ROAD_SPEEDS_KPH, RoadArrays, dead_end_share, read_road_arrays
 
 
 def test_every_shipped_county_has_a_class_from_the_table():
@@ -161,3 +150,21 @@ def test_a_dem_for_a_plain_county_is_refused(tmp_path):
     )
     assert result.exit_code == 3, result.output
     assert "plain country" in result.output and "plain.tif" in result.output
+
+
+def test_dead_end_share_counts_junctions_and_two_way_streets_once():
+    """A star of four two-way streets from node 0, the fourth going on through node 4 (a
+    shape node, 2 roads) to node 5: junctions 0, 1, 2, 3 and 5, dead ends 1, 2, 3 and 5."""
+    src = np.array([0, 1, 0, 2, 0, 3, 0, 4, 4, 5])
+    dst = np.array([1, 0, 2, 0, 3, 0, 4, 0, 5, 4])
+    arrays = RoadArrays(
+        digest="star",
+        lon=np.zeros(6),
+        lat=np.zeros(6),
+        src=src,
+        dst=dst,
+        length_m=np.full(10, 100.0),
+        speed_kph=np.full(10, 30.0),
+        highway=np.array(["unclassified"] * 10),
+    )
+    assert dead_end_share(arrays) == pytest.approx(4 / 5)

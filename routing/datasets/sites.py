@@ -14,6 +14,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPoint, Point
 from shapely.geometry.base import BaseGeometry
+from shapely.ops import nearest_points
 
 from ..geo import LocalProjection
 from .admin import AdminUnit, CountyAdmin
@@ -24,6 +25,7 @@ URBAN_UR_CODES = {"111", "112", "121"}  # NBS urban classes: units of a town's b
 URBAN_RADIUS_M = 1500.0  # urban communities are placed within this of their town centre
 CANDIDATES = 40  # best-candidate sampling: tries per generated village
 INSET_M = 150.0  # generated positions keep this far inside the county boundary
+OUTSIDE_M = 50.0  # a source position farther outside the county than this is moved inside
 
 HOURS = {  # tier -> (opens, closes) in s since midnight, service fixed s, per parcel s
     "hub": (5 * 3600, 22 * 3600, 0, 0),
@@ -157,9 +159,20 @@ def build_sites(admin: CountyAdmin, seed: int, terrain: Terrain | None = None) -
     if inner.is_empty:
         inner = boundary
 
+    moved: set[str] = set()  # source positions outside the county, moved inside
+
     def xy(u: AdminUnit) -> tuple[float, float]:
+        """A source position; one beyond the county line (the source's points and boundary
+        were digitised apart) moves to the nearest point `INSET_M` inside it."""
         x, y = proj.to_xy(u.lon, u.lat)
-        return float(x), float(y)
+        p = Point(float(x), float(y))
+        if boundary.distance(p) > OUTSIDE_M:
+            moved.add(u.code)
+            p = nearest_points(inner, p)[0]
+        return p.x, p.y
+
+    def source(u: AdminUnit) -> str:
+        return "moved" if u.code in moved else "source"
 
     villages_of = {t.code: [v for v in admin.villages if v.parent == t.code] for t in admin.towns}
 
@@ -168,7 +181,8 @@ def build_sites(admin: CountyAdmin, seed: int, terrain: Terrain | None = None) -
     centre_source: dict[str, str] = {}
     for t in admin.towns:
         if t.lon is not None:
-            centres[t.code], centre_source[t.code] = xy(t), "source"
+            centres[t.code] = xy(t)
+            centre_source[t.code] = source(t)
     if admin.county.lon is not None:
         seat = xy(admin.county)
     else:  # no county position: the first town (the seat's street office) is the seat
@@ -214,7 +228,7 @@ def build_sites(admin: CountyAdmin, seed: int, terrain: Terrain | None = None) -
         "hub",
         hub_town,
         *seat,
-        "source" if admin.county.lon is not None else "generated",
+        source(admin.county) if admin.county.lon is not None else "generated",
         pinyin,
     )
 
@@ -260,7 +274,8 @@ def build_sites(admin: CountyAdmin, seed: int, terrain: Terrain | None = None) -
             if v.ur_code in URBAN_UR_CODES:
                 urban.add(v.code)
             if v.lon is not None:
-                add(v.code, display_name(v.name), "village", t.code, *xy(v), "source")
+                at = xy(v)
+                add(v.code, display_name(v.name), "village", t.code, *at, source(v))
                 continue
             region = area
             if v.ur_code in URBAN_UR_CODES:  # urban communities cluster at the town's seat

@@ -17,7 +17,7 @@ from collections import Counter
 import networkx as nx
 import numpy as np
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import Delaunay, cKDTree
 from shapely.geometry.base import BaseGeometry
 
@@ -64,10 +64,42 @@ class _Grid:
             b_all.append(b[ok])
             w = length * (1.0 + (grade / terrain.cls.grade) ** 2)
             w_all.append(np.where(along, w * FLOOR, w))
-        self.a = np.concatenate(a_all)
-        self.b = np.concatenate(b_all)
-        self.w = np.concatenate(w_all)
         self.n = len(self.rc)
+        bridges = self._bridges(np.concatenate(a_all), np.concatenate(b_all))
+        self.a = np.concatenate([*a_all, bridges[:, 0]])
+        self.b = np.concatenate([*b_all, bridges[:, 1]])
+        xs, ys = terrain.centres()
+        ab = np.column_stack([xs[self.rc[:, 1]], ys[self.rc[:, 0]]])
+        length = np.linalg.norm(ab[bridges[:, 0]] - ab[bridges[:, 1]], axis=1)
+        climb = np.abs(
+            terrain.height[tuple(self.rc[bridges[:, 0]].T)]
+            - terrain.height[tuple(self.rc[bridges[:, 1]].T)]
+        )
+        grade = climb / np.maximum(length, 1.0)
+        self.w = np.concatenate([*w_all, length * (1.0 + (grade / terrain.cls.grade) ** 2)])
+
+    def _bridges(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Links that join the parts of a county the grid leaves apart (an exclave, a neck
+        narrower than a cell) to the largest part, each between their nearest cells: the road
+        there runs through the neighbouring county."""
+        ones = np.ones(len(a))
+        m = coo_matrix((ones, (a, b)), shape=(self.n, self.n))
+        count, labels = connected_components(m, directed=False)
+        if count == 1:
+            return np.zeros((0, 2), dtype=np.int64)
+        xs, ys = self.t.centres()
+        at = np.column_stack([xs[self.rc[:, 1]], ys[self.rc[:, 0]]])
+        main = np.bincount(labels).argmax()
+        joined = labels == main
+        out = []
+        for part in sorted(set(labels.tolist()) - {int(main)}):
+            mine = np.flatnonzero(labels == part)
+            others = np.flatnonzero(joined)
+            d, k = cKDTree(at[others]).query(at[mine])
+            i = int(np.argmin(d))
+            out.append((int(mine[i]), int(others[k[i]])))
+            joined |= labels == part
+        return np.array(out, dtype=np.int64)
 
     def matrix(self, used: set[tuple[int, int]] | None = None):
         w = self.w

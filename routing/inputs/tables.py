@@ -147,9 +147,9 @@ POINT_COLUMNS = (
     Column("lat", _number(-90, 90), "degrees", "latitude, WGS-84"),
     Column(
         "located",
-        _choice(("source", "generated")),
+        _choice(("source", "moved", "generated")),
         "",
-        "position from the source data or generated",
+        "position from the source data, the source's moved inside the county, or generated",
     ),
     Column("opens", parse_hhmm, "HH:MM", "opening time"),
     Column("closes", parse_hhmm, "HH:MM", "closing time (service must start by then)"),

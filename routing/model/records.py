@@ -42,7 +42,7 @@ class ServicePoint:
     town: str  # id of the township station of the town it belongs to ('' for none)
     lon: float  # WGS-84
     lat: float
-    located: Literal["source", "generated"]
+    located: Literal["source", "moved", "generated"]
     opens: int  # s since midnight
     closes: int
     service_fixed_s: int  # once per arrival

@@ -368,3 +368,13 @@ def circuity(
         "p90": float(np.percentile(ratio, 90)),
         "pairs": int(mask.sum()),
     }
+
+
+def dead_end_share(arrays: RoadArrays) -> float:
+    """The share of junctions (nodes where the number of roads is not 2) that are dead ends,
+    counting a two-way street once: OSMnx's dead-end proportion of a simplified network."""
+    a, b = np.minimum(arrays.src, arrays.dst), np.maximum(arrays.src, arrays.dst)
+    pairs = np.unique(np.column_stack([a, b]), axis=0) if len(a) else np.zeros((0, 2), int)
+    degree = np.bincount(pairs.ravel(), minlength=arrays.n_nodes)
+    junctions = (degree > 0) & (degree != 2)
+    return float((degree == 1).sum() / junctions.sum()) if junctions.any() else 0.0

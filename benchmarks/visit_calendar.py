@@ -5,8 +5,8 @@ The calendar is made (`route schedule`) for the week and the one before it, so t
 first days carry the orders deferred from the days before. Each day is planned twice in one
 process, with and without the calendar (same seed and time limit), into a scratch data home.
 
-    python benchmarks/calendar.py --from 2026-03-02 --time-limit 10
-    python benchmarks/calendar.py --from 2026-10-05 --time-limit 10
+    python benchmarks/visit_calendar.py --from 2026-03-02 --time-limit 10
+    python benchmarks/visit_calendar.py --from 2026-10-05 --time-limit 10
 """
 
 from __future__ import annotations

@@ -1,0 +1,69 @@
+"""Every county of a division-data folder built and loaded: `route data build` into a scratch
+folder, then the loader a plan starts with (`load_county`, road graph snapped and connected).
+Prints a line per county (class, circuity, dead ends, seconds) or its error, then the counts
+and total time. The full Shaanxi and Gansu data is in the shared material:
+
+    python benchmarks/all_counties.py --raw ../shared/data/raw/vonng_adcode [--only 6212]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--raw", type=Path, required=True, help="Vonng/adcode layout")
+    ap.add_argument("--only", default="", help="adcode prefix, e.g. 6212")
+    args = ap.parse_args()
+
+    import numpy as np
+
+    from routing.datasets.build import build_county
+    from routing.errors import RouteError
+    from routing.inputs.county import load_county
+    from routing.network.graph import check_connected, dead_end_share, read_road_arrays, snap
+
+    codes = sorted(
+        p.stem
+        for p in (args.raw / "adcode").glob("*.csv")
+        if p.stem.startswith(args.only)
+        and not p.stem.endswith("00")  # a province's or prefecture's own list
+        and (args.raw / "fences" / f"{p.stem}.json").is_file()
+    )
+    t0, failed = time.perf_counter(), []
+    with tempfile.TemporaryDirectory() as scratch:
+        for code in codes:
+            t = time.perf_counter()
+            try:
+                report = build_county(code, args.raw, Path(scratch))
+                county = load_county(report.meta["slug"], Path(scratch))
+                arrays = read_road_arrays(county.graph_path)
+                ids = [p.id for p in county.points]
+                lon = np.array([p.lon for p in county.points])
+                lat = np.array([p.lat for p in county.points])
+                nodes, _ = snap(arrays, ids, lon, lat)
+                check_connected(arrays, ids, nodes, ids.index(county.hub.id))
+                meta = report.meta
+                print(
+                    f"{code} {meta['name']:8} {meta.get('terrain', {}).get('class', 'plain'):8} "
+                    f"circuity {meta['road_network']['circuity']['ratio_of_sums']:.3f} "
+                    f"dead ends {dead_end_share(arrays):.1%} "
+                    f"{time.perf_counter() - t:6.1f} s",
+                    flush=True,
+                )
+            except (RouteError, Exception) as exc:
+                failed.append(code)
+                first = str(exc).splitlines()[0] if str(exc) else ""
+                print(f"{code} FAILED {type(exc).__name__}: {first}", flush=True)
+    print(
+        f"{len(codes) - len(failed)} of {len(codes)} counties built and loaded in "
+        f"{time.perf_counter() - t0:.0f} s; failed: {', '.join(failed) or 'none'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
