@@ -20,12 +20,10 @@ def main() -> None:
     ap.add_argument("--only", default="", help="adcode prefix, e.g. 6212")
     args = ap.parse_args()
 
-    import numpy as np
-
     from routing.datasets.build import build_county
     from routing.errors import RouteError
     from routing.inputs.county import load_county
-    from routing.network.graph import check_connected, dead_end_share, read_road_arrays, snap
+    from routing.network.graph import dead_end_share, read_road_arrays, snap_points
 
     codes = sorted(
         p.stem
@@ -42,11 +40,7 @@ def main() -> None:
                 report = build_county(code, args.raw, Path(scratch))
                 county = load_county(report.meta["slug"], Path(scratch))
                 arrays = read_road_arrays(county.graph_path)
-                ids = [p.id for p in county.points]
-                lon = np.array([p.lon for p in county.points])
-                lat = np.array([p.lat for p in county.points])
-                nodes, _ = snap(arrays, ids, lon, lat)
-                check_connected(arrays, ids, nodes, ids.index(county.hub.id))
+                snap_points(arrays, county.points)  # every point on a road, all connected
                 meta = report.meta
                 print(
                     f"{code} {meta['name']:8} {meta.get('terrain', {}).get('class', 'plain'):8} "
