@@ -33,7 +33,7 @@ SWITCHBACK_WIDTH_M = 80.0  # lateral reach of one switchback
 WAVES = 12  # the villages' roads are laid in this many waves, nearest first
 FLOOR = 0.6  # a step along a valley floor costs this share: roads keep to the valleys
 LINK_SHARE = 0.8  # of villages at the end of a road, those linked on to a near village ...
-LINK_M = 3000.0  # ... within this straight distance ...
+LINK_M = 3000.0  # ... within this straight distance (or twice the villages' median spacing) ...
 LINK_DETOUR = 2.5  # ... that the roads so far reach only by this many times that distance
 
 
@@ -275,12 +275,15 @@ def _link_leaves(grid, used, xy, cells, villages, paths, rng, mark) -> None:
     if not leaves:
         return
     tree = cKDTree(xy[villages])
+    # in sparse (pastoral) country the next village is farther: reach twice the usual spacing
+    spacing = float(np.median(tree.query(xy[villages], k=2)[0][:, 1])) if len(villages) > 1 else 0
+    reach = max(LINK_M, 2.0 * spacing)
     m = grid.matrix(set(used))
     for i in leaves:
         if rng.random() >= LINK_SHARE:
             continue
         best = None
-        for k in tree.query_ball_point(xy[i], LINK_M):
+        for k in tree.query_ball_point(xy[i], reach):
             j = villages[k]
             if j == i:
                 continue
@@ -296,7 +299,7 @@ def _link_leaves(grid, used, xy, cells, villages, paths, rng, mark) -> None:
         if best is None:
             continue
         _, pred = dijkstra(
-            m, directed=False, indices=cells[i], limit=4 * LINK_M, return_predecessors=True
+            m, directed=False, indices=cells[i], limit=4 * reach, return_predecessors=True
         )
         link = _path(pred, cells[i], cells[best[1]])
         if link:
