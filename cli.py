@@ -521,6 +521,38 @@ def network_import(file, county, force, data_dir):
     click.echo(f"wrote {report['path']}: {report['nodes']} nodes, {report['km']:.0f} km of road")
 
 
+@network.command("show")
+@click.argument("county")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The PNG file to write.",
+)
+@click.option(
+    "--width", type=click.IntRange(400, 8000), default=1600, show_default=True, help="Pixels."
+)
+@data_dir_option
+@_fail_cleanly
+def network_show(county, out, width, data_dir):
+    """Draw a county's road network with its service points as a PNG: roads by class, the
+    county line, the hub, township stations and villages, and a caption with its figures
+    (nodes, km, dead ends, circuity).
+
+    \b
+    Example:
+      route network show lixian --out lixian.png
+    """
+    from routing.inputs.county import load_county
+    from routing.network.picture import write_network_png
+
+    fig = write_network_png(load_county(county, data_dir), out, width)
+    click.echo(
+        f"wrote {out}: {fig.nodes:,} nodes, {fig.km:,.0f} km, {fig.dead_ends:.0%} dead ends, "
+        f"circuity {fig.circuity:.2f}"
+    )
+
+
 @main.group()
 def orders():
     """Order files: the county's orders/YYYY-MM-DD.csv."""
