@@ -246,3 +246,26 @@ def test_a_source_position_outside_the_county_moves_inside_and_the_loader_accept
         ]
     )
     assert boundary.contains(Point(moved[0].lon, moved[0].lat))
+
+
+def test_a_town_centre_on_the_county_seat_gets_roads(tmp_path):
+    """Yongchang (620321) has its seat where a town's centre is: the road generator crashed
+    (networkx NodeNotFound). Here Wugong with one town moved onto the hub."""
+    from routing.datasets.roadgen import generate_roads
+    from routing.network.graph import road_arrays
+
+    with (WUGONG / "points.csv").open(encoding="utf-8") as fh:
+        rows = [{**r, "lon": float(r["lon"]), "lat": float(r["lat"])} for r in csv.DictReader(fh)]
+    hub = next(r for r in rows if r["tier"] == "hub")
+    town = next(r for r in rows if r["tier"] == "township")
+    town["lon"], town["lat"] = hub["lon"], hub["lat"]
+    boundary = shape(
+        json.loads((WUGONG / "boundary.geojson").read_text())["features"][0]["geometry"]
+    )
+    arrays = road_arrays(generate_roads(rows, boundary, 1, "武功县"), "test")
+    ids = [r["id"] for r in rows]
+    lon = np.array([r["lon"] for r in rows])
+    lat = np.array([r["lat"] for r in rows])
+    nodes, dist = snap(arrays, ids, lon, lat)
+    check_connected(arrays, ids, nodes, ids.index(hub["id"]))
+    assert nodes[ids.index(town["id"])] == nodes[ids.index(hub["id"])] and dist.max() < 1.0

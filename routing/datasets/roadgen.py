@@ -220,6 +220,13 @@ def generate_roads(
     )
     xy = np.column_stack(proj.to_xy([s["lon"] for s in sites], [s["lat"] for s in sites]))
     tiers = [s["tier"] for s in sites]
+    # Sites at one spot (a county seat where a town's centre is) are one node of the mesh:
+    # the first of them (the hub comes first) stands for all.
+    seen: dict[tuple[float, float], int] = {}
+    first = [seen.setdefault((float(x), float(y)), k) for k, (x, y) in enumerate(xy)]
+    if len(seen) < len(xy):
+        keep = sorted(set(first))
+        xy, tiers = xy[keep], [tiers[k] for k in keep]
     hub = tiers.index("hub")
 
     edges = _mesh(xy, boundary, rng)
