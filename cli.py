@@ -530,25 +530,30 @@ def network_import(file, county, force, data_dir):
     help="The PNG file to write.",
 )
 @click.option(
-    "--width", type=click.IntRange(400, 8000), default=1600, show_default=True, help="Pixels."
+    "--width",
+    type=click.IntRange(400, 8000),
+    default=1600,
+    show_default=True,
+    help="Width of the picture in pixels; the height follows the county's shape.",
 )
 @data_dir_option
 @_fail_cleanly
 def network_show(county, out, width, data_dir):
     """Draw a county's road network with its service points as a PNG: roads by class, the
-    county line, the hub, township stations and villages, and a caption with its figures
-    (nodes, km, dead ends, circuity).
+    county line, the hub, township stations, villages and facilities, a legend, and a caption
+    with the network's figures (nodes, km, dead ends, circuity, generated or imported).
 
     \b
     Example:
       route network show lixian --out lixian.png
+      route network show wugong --out wugong.png --width 800
     """
     from routing.inputs.county import load_county
     from routing.network.picture import write_network_png
 
     fig = write_network_png(load_county(county, data_dir), out, width)
     click.echo(
-        f"wrote {out}: {fig.nodes:,} nodes, {fig.km:,.0f} km, {fig.dead_ends:.0%} dead ends, "
+        f"wrote {out}: {fig.nodes:,} nodes, {fig.km:,.0f} km, {fig.dead_ends:.1%} dead ends, "
         f"circuity {fig.circuity:.2f}"
     )
 
