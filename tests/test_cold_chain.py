@@ -111,6 +111,26 @@ def _hand_plan(problem, stops: tuple[Stop, ...], depart: int) -> Plan:
     return Plan("test", "", problem.date, "imported", 0, 0.0, None, {}, (route,), ())
 
 
+def test_a_leg_may_make_a_stop_on_the_way_to_the_store():
+    """Apples at A (by 08:10) and a parcel at B (by 08:12), both on the way east to the store:
+    A, the store, then B is late for the parcel, and B first is late for A. Only A, B, the
+    store serves both, a 10-minute ride: the leg unloads after a later stop, not only next."""
+    apples = replace(_apples(), latest=8 * H + 600)
+    parcel = order("parcel", "B", kg=5, latest=8 * H + 720)
+    pts = [
+        point("HUB", 0, 0, tier="hub"),
+        point("COLD", 9, 0, tier="facility"),
+        point("A", 3, 0),
+        point("B", 5, 0),
+    ]
+    problem = make_problem(pts, [VAN], [apples, parcel])
+    solved = solve_problem(problem, budget(50))
+    plan = plan_of(problem, solved)
+    assert solved.unserved == ()
+    assert [s.point for s in plan.routes[0].stops] == ["A", "B", "COLD"]
+    assert validate(plan, problem) == []
+
+
 def test_the_validator_catches_a_ride_too_long_and_cold_produce_for_the_hub():
     fish = order("fish", "B", kind="pickup", kg=10, cold=True, destination="HUB")
     problem = _with_b([_apples(), fish])

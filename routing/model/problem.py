@@ -188,9 +188,9 @@ class Problem:
 
     def first_km(self, v: int, o: Order) -> bool:
         """Vehicle v, without refrigeration, may carry cold produce `o` on a first-kilometre
-        leg: collected and unloaded next at its pre-cooling facility, the drive between them
-        within the vehicle's unrefrigerated ride. Deliveries and produce for the hub need
-        refrigeration all the way."""
+        leg: collected and unloaded later at its pre-cooling facility, the ride between them
+        within the vehicle's unrefrigerated ride (so at least the direct drive must be).
+        Deliveries and produce for the hub need refrigeration all the way."""
         veh = self.vehicles[v]
         if veh.cold_chain or not o.cold_chain or o.kind != "pickup":
             return False

@@ -306,3 +306,14 @@ def inserted(seq: Sequence[int], i: int, *ks: int) -> list[int]:
     trips = trips_of(seq)
     trips.insert(i - len(seq) - 1, list(ks))
     return [x for t in trips for x in (RELOAD, *t)][1:]
+
+
+def with_visit(seq: Sequence[int], i: int, k: int, drop: int) -> list[list[int]]:
+    """`seq` with visit `k` at position `i` of `insertions`, and its `drop` (if any, >= 0) at
+    each later point: produce for a facility stays on board until any later stop, and a
+    first-kilometre leg's ride limit is judged by `evaluate`."""
+    visited = inserted(seq, i, k)
+    if drop < 0:
+        return [visited]
+    at = visited.index(k)
+    return [[*visited[: j + 1], drop, *visited[j + 1 :]] for j in range(at, len(visited))]

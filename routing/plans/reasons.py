@@ -12,7 +12,8 @@ The reasons (docs/plan-format.md) and what makes each true:
 - `fleet full`: some vehicle could serve it alone, but no place in any route of the plan keeps
   every rule, counting the empty route of each idle vehicle: as a stop of its own at any
   position, with produce for a facility unloaded there just before the route returns (on a
-  vehicle without refrigeration, cold produce is unloaded right after: a first-kilometre leg),
+  vehicle without refrigeration, cold produce is unloaded at any later stop that keeps its
+  ride within the limit: a first-kilometre leg),
   nor as a further trip of its own (first, between two trips or last) of a route whose vehicle
   may make one more. Every rule counts, the unrefrigerated ride of cold produce on a
   first-kilometre leg too: a stop put between another leg's village and its store may make
@@ -287,12 +288,15 @@ def _place(plan: Plan, problem: Problem, o: Order, vehicles: list[int]) -> tuple
         own = [visit] + ([unload] if unload else [])
         for i in range(len(calls) + 1):
             if unload is None:
-                trial = [*calls[:i], visit, *calls[i:]]
-            elif _leg_only(problem, v, o):  # unloaded right after: the ride is the drive
-                trial = [*calls[:i], visit, unload, *calls[i:]]
+                trials = [[*calls[:i], visit, *calls[i:]]]
+            elif _leg_only(problem, v, o):  # unloaded at any later stop the ride allows
+                trials = [
+                    [*calls[:i], visit, *calls[i:j], unload, *calls[j:]]
+                    for j in range(i, len(calls) + 1)
+                ]
             else:
-                trial = [*calls[:i], visit, *calls[i:], unload]
-            if _breaks(problem, v, trial) is None:
+                trials = [[*calls[:i], visit, *calls[i:], unload]]
+            if any(_breaks(problem, v, trial) is None for trial in trials):
                 return veh.id, i + 1
         # a further trip of its own, before, between or after the route's trips
         reload = _reload_call(problem, v)

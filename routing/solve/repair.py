@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..model.nodes import Node, NodeModel, tidy, visits_of
-from ..model.schedule import evaluate, inserted, insertions
+from ..model.schedule import evaluate, inserted, insertions, with_visit
 from ..model.visits import link, visit_nodes
 
 Routes = tuple[tuple[int, ...], ...]
@@ -196,7 +196,7 @@ def _without(
 def place_cold_legs(nm: NodeModel, routes: Routes) -> tuple[NodeModel, Routes]:
     """Cold produce no refrigerated vehicle carries, each put on a first-kilometre leg where
     one fits: collected by a vehicle without refrigeration and unloaded at its pre-cooling
-    store as the very next stop (`Problem.first_km`: the ride is then the drive between them),
+    store at any later stop that keeps the ride within the vehicle's limit (`Problem.first_km`),
     at the cheapest feasible place, most urgent first. These are the orders only such legs
     can serve (`NodeModel.first_km`) and cold orders the search left out."""
     p = nm.problem
@@ -226,10 +226,10 @@ def place_cold_legs(nm: NodeModel, routes: Routes) -> tuple[NodeModel, Routes]:
                     break
                 if before is None:
                     before = evaluate(p, nodes, v, seq).cost if seq else 0.0
-                trial = inserted(seq, i, base, base + 1)
-                ev = evaluate(p, nodes, v, trial)
-                if ev.feasible and (best is None or ev.cost - before < best[0]):
-                    best = (ev.cost - before, v, trial)
+                for trial in with_visit(seq, i, base, base + 1):
+                    ev = evaluate(p, nodes, v, trial)
+                    if ev.feasible and (best is None or ev.cost - before < best[0]):
+                        best = (ev.cost - before, v, trial)
         if best is None:
             del nodes[base:]
             continue
@@ -267,7 +267,7 @@ def place_set_aside(nm: NodeModel, routes: Routes) -> Routes:
                     break
                 if base is None:
                     base = evaluate(p, nm.nodes, v, seq).cost if seq else 0.0
-                for trial in _with_visit(seq, i, k, n.pair):
+                for trial in with_visit(seq, i, k, n.pair):
                     ev = evaluate(p, nm.nodes, v, trial)
                     if ev.feasible and (best is None or ev.cost - base < best[0]):
                         best = (ev.cost - base, v, trial)
@@ -275,13 +275,3 @@ def place_set_aside(nm: NodeModel, routes: Routes) -> Routes:
             _, v, trial = best
             out[v] = trial
     return tuple(tuple(seq) for seq in out)
-
-
-def _with_visit(seq: list[int], i: int, k: int, drop: int) -> list[list[int]]:
-    """`seq` with visit `k` at position `i` of `insertions`, and its `drop` (if any, >= 0) at
-    each later point."""
-    with_visit = inserted(seq, i, k)
-    if drop < 0:
-        return [with_visit]
-    at = with_visit.index(k)
-    return [[*with_visit[: j + 1], drop, *with_visit[j + 1 :]] for j in range(at, len(with_visit))]
