@@ -18,6 +18,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--raw", type=Path, required=True, help="Vonng/adcode layout")
     ap.add_argument("--only", default="", help="adcode prefix, e.g. 6212")
+    ap.add_argument("--placement-only", action="store_true", help="town placement, no roads")
     args = ap.parse_args()
 
     from routing.datasets.build import build_county
@@ -32,6 +33,9 @@ def main() -> None:
         and not p.stem.endswith("00")  # a province's or prefecture's own list
         and (args.raw / "fences" / f"{p.stem}.json").is_file()
     )
+    if args.placement_only:
+        placement(args.raw, codes)
+        return
     t0, failed = time.perf_counter(), []
     with tempfile.TemporaryDirectory() as scratch:
         for code in codes:
@@ -56,6 +60,48 @@ def main() -> None:
     print(
         f"{len(codes) - len(failed)} of {len(codes)} counties built and loaded in "
         f"{time.perf_counter() - t0:.0f} s; failed: {', '.join(failed) or 'none'}"
+    )
+
+
+def placement(raw: Path, codes: list[str]) -> None:
+    import numpy as np
+
+    from routing.datasets.admin import read_county
+    from routing.datasets.towns import layout_faults, place_towns
+
+    failed, spent, generated = [], 0.0, 0
+    for code in codes:
+        admin = read_county(code, raw)
+        t = time.perf_counter()
+        try:
+            layout = place_towns(admin)
+            faults = layout_faults(layout)
+        except Exception as exc:
+            faults = [f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"]
+        spent += time.perf_counter() - t
+        if faults:
+            failed.append(code)
+            print(f"{code} {admin.name} FAILED {'; '.join(faults)}", flush=True)
+            continue
+        gen = [c for c, s in layout.centre_source.items() if s == "generated"]
+        generated += len(gen)
+        share = ""
+        if gen:
+            area = {c: poly.area for c, poly in layout.territories.items()}
+            kind = {c: c in layout.urban for c in area}
+            median = {
+                k: float(np.median([a for c, a in area.items() if kind[c] == k]))
+                for k in set(kind.values())
+            }
+            share = f"smallest {min(area[c] / median[kind[c]] for c in gen):.2f} of median"
+        print(
+            f"{code} {admin.name:8} {len(layout.centres):3} towns {len(gen):2} generated "
+            f"{share:24} {time.perf_counter() - t:5.2f} s",
+            flush=True,
+        )
+    print(
+        f"{len(codes) - len(failed)} of {len(codes)} counties placed ({generated} town centres "
+        f"generated) in {spent:.1f} s of placement; failed: {', '.join(failed) or 'none'}"
     )
 
 

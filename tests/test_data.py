@@ -141,14 +141,15 @@ def test_network_is_generated_county_sized_and_circuity_in_range():
     meta = json.loads((WUGONG / "county.json").read_text(encoding="utf-8"))
     net = meta["road_network"]
     assert net["generated"] is True and "GENERATED" in net["note"]
-    assert net["nodes"] > 3000
-    assert set(net["km_by_class"]) >= {"trunk", "secondary", "tertiary", "unclassified"}
+    assert net["nodes"] > 1000 and sum(net["km_by_class"].values()) > 500
+    assert set(net["km_by_class"]) >= {"trunk", "secondary", "tertiary", "unclassified", "track"}
     county = load_county("wugong")
     arrays = read_road_arrays(county.graph_path)
     c = circuity(
         arrays, np.array([p.lon for p in county.points]), np.array([p.lat for p in county.points])
     )
-    assert 1.2 <= c["ratio_of_sums"] <= 1.4
+    low, high = CLASSES["plain"].circuity  # a field grid (tests/test_terrain.py)
+    assert low <= c["ratio_of_sums"] <= high
     assert c["ratio_of_sums"] == pytest.approx(net["circuity"]["ratio_of_sums"], abs=1e-4)
     g = ox.load_graphml(WUGONG / "roads.graphml")
     assert g.graph["generated"] == "true"

@@ -98,5 +98,6 @@ def test_after_the_groups_pyvrp_searches_the_whole_day_from_their_plan(monkeypat
     workers = solved.stats["workers"]
     assert [(w["start"], w["drops"]) for w in workers] == [("decomposition", "at the end")] * 2
     assert [w["seed"] for w in workers] == [0, 1]
-    assert objective(nm, solved) <= min(w["objective"] for w in workers) + 1e-6
+    best = min(w["objective"] for w in workers)  # the stats round to the fen
+    assert objective(nm, solved) <= best + 0.005 + 1e-6
     assert portfolio.solve(nm, params).routes == solved.routes

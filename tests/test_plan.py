@@ -33,8 +33,8 @@ def test_plan_then_check_on_wugong(wugong_copy, tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "using 1024 generated demo orders (seed 1)" in result.stderr
-    assert "orders: 1024 served, 0 unserved" in result.stdout
+    assert "using 1025 generated demo orders (seed 1)" in result.stderr
+    assert "orders: 1025 served, 0 unserved" in result.stdout
     doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert (doc["format"], doc["version"], doc["county"], doc["date"]) == (
         "rural-route-plan",
@@ -114,7 +114,7 @@ def test_json_output_for_scripts(wugong_copy, tmp_path):
     )
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
-    assert doc["summary"]["orders_served"] == 1024
+    assert doc["summary"]["orders_served"] == 1025
     assert len(doc["routes"]) == doc["summary"]["vehicles_used"]
     assert result.stderr == ""
 

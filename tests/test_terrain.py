@@ -19,7 +19,13 @@ from routing.datasets.terrain import CLASSES, SWITCHBACK_KPH, table_path, terrai
 from routing.errors import InputError
 from routing.geo import LocalProjection
 from routing.inputs.locations import raw_division_dir
-from routing.network.graph import ROAD_SPEEDS_KPH, RoadArrays, dead_end_share, read_road_arrays
+from routing.network.graph import (
+    ROAD_SPEEDS_KPH,
+    RoadArrays,
+    dead_end_share,
+    junction_shares,
+    read_road_arrays,
+)
 
 
 def test_every_shipped_county_has_a_class_from_the_table():
@@ -57,11 +63,42 @@ def test_mountain_roads_meet_the_mountain_targets(lixian):
     arrays = read_road_arrays(lixian.dir / "roads.graphml")
     low, high = mountain.dead_ends
     assert low <= dead_end_share(arrays) <= high
+    low, high = mountain.four_way
+    assert low <= junction_shares(arrays)[4] <= high  # valleys fork: three-way junctions
     # every road slower than its class on the plain, and switchbacks where it climbs steeply
     plain = np.array([ROAD_SPEEDS_KPH[h] for h in arrays.highway])
     assert np.all(arrays.speed_kph <= plain * mountain.speed_factor + 0.05)
     switchbacks = arrays.length_m[arrays.speed_kph == SWITCHBACK_KPH].sum()
     assert 0 < switchbacks < 0.2 * arrays.length_m.sum()
+
+
+@pytest.fixture(scope="module")
+def wugong(tmp_path_factory):
+    return build_county("wugong", raw_division_dir(), tmp_path_factory.mktemp("wugong"))
+
+
+def test_plain_roads_meet_the_plain_targets(wugong):
+    """Wugong, on the Guanzhong plain: a field grid north-south and east-west with spurs to
+    farmsteads, at the class speeds."""
+    plain = CLASSES["plain"]
+    assert "terrain" not in wugong.meta  # no height field: the plain is flat
+    low, high = plain.circuity
+    assert low <= wugong.meta["road_network"]["circuity"]["ratio_of_sums"] <= high
+    arrays = read_road_arrays(wugong.dir / "roads.graphml")
+    shares = junction_shares(arrays)
+    assert plain.dead_ends[0] <= shares[1] <= plain.dead_ends[1]
+    assert plain.four_way[0] <= shares[4] <= plain.four_way[1]
+    assert np.array_equal(arrays.speed_kph, [ROAD_SPEEDS_KPH[h] for h in arrays.highway])
+    # the village and field roads run north-south or east-west
+    proj = LocalProjection(float(arrays.lon.mean()), float(arrays.lat.mean()))
+    x, y = proj.to_xy(arrays.lon, arrays.lat)
+    grid = np.isin(arrays.highway, ["unclassified", "track", "tertiary", "secondary"])
+    dx = (x[arrays.dst] - x[arrays.src])[grid]
+    dy = (y[arrays.dst] - y[arrays.src])[grid]
+    length = np.hypot(dx, dy)
+    angle = np.degrees(np.arctan2(np.abs(dy), np.abs(dx)))  # 0 east-west .. 90 north-south
+    square = (angle < 15) | (angle > 75)
+    assert length[square].sum() > 0.8 * length.sum()
 
 
 def test_generated_villages_sit_lower_than_the_country_around_them(lixian):

@@ -29,7 +29,7 @@ from .sites import build_sites
 from .terrain import build_terrain, terrain_class
 from .valley_roads import generate_valley_roads
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: field grid on plains, valley roads, town placement (issue 12)
 ATTRIBUTION = (
     "Administrative divisions: National Bureau of Statistics of China (2016 statistical "
     "division codes) via Vonng/adcode (https://github.com/Vonng/adcode), CC BY 4.0. "

@@ -1,12 +1,15 @@
-"""A generated road network on a county's real geography, for counties with no OSM extract.
+"""Generated roads for plain counties, for counties with no OSM extract: a field grid.
 
-Labelled as generated everywhere it is stored. The shape follows how rural Chinese networks are
-built: a national trunk road and a provincial road cross the county through the seat, county
-roads (县道) join the seat to every town, township roads (乡道) join neighbouring towns, and
-village roads (村道) form a loose mesh that reaches every village; some villages are reached only
-by narrow lanes. Roads bend, so network distance exceeds straight-line distance by a realistic
-factor (measured in data/README.md).
-"""
+Labelled as generated everywhere it is stored. The shape follows how roads on China's plains
+are laid out: land consolidation lined the fields up, so village and field roads (村道, 机耕路)
+form a grid, north-south and east-west as on the Guanzhong plain, about a kilometre apart,
+with gaps where fields run through; villages sit beside the grid, some on a road of their own
+and some where two roads meet; short spurs lead off to farmsteads, orchards and greenhouses,
+the plain's dead ends. A national trunk road and a provincial road cross the county through
+the seat, county roads (县道) join the seat to every town along the grid, and township roads
+(乡道) join neighbouring towns. Some villages are reached only by narrow lanes. The measured
+circuity and dead-end share are in data/README.md; the targets are the plain class of
+`terrain`."""
 
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ import itertools
 import networkx as nx
 import numpy as np
 import shapely
-from scipy.sparse.csgraph import minimum_spanning_tree
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from scipy.spatial import Delaunay, cKDTree
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
@@ -24,59 +28,191 @@ from ..geo import LocalProjection, haversine_m
 from ..network.graph import ROAD_SPEEDS_KPH
 
 # Lateral bend of a road, as a fraction of its straight length (sine series amplitude).
-_BEND = {
-    "trunk": 0.03,
-    "primary": 0.04,
-    "secondary": 0.08,
-    "tertiary": 0.10,
-    "unclassified": 0.13,
-    "track": 0.15,
-}
-SEGMENT_M = 120.0  # spacing of shape nodes along a road
+_BEND = {"trunk": 0.03, "primary": 0.04}
+SEGMENT_M = 120.0  # spacing of shape nodes along a bent road
 NARROW_VILLAGE_SHARE = 0.08  # villages reached only by narrow lanes (track)
 NARROW_EDGE_SHARE = 0.10  # other village-road links that are narrow lanes
 _SHORT_EDGE_M = 0.5
-GABRIEL_EXTRA_SHARE = 0.35  # Gabriel links added to the relative neighbourhood graph
+
+GRID_M = 1000.0  # spacing of the field grid's roads
+GRID_SHIFT = 0.25  # each grid line is offset by up to this share of the spacing
+GRID_WOBBLE = 0.04  # each grid junction moves by up to this share: hand-laid, not ruled
+GRID_GAP_SHARE = 0.15  # grid links missing where fields run through (the grid stays connected)
+THROUGH_SHARE = 0.35  # villages joined to a second grid road across (the road runs through)
+SPURS_PER_JUNCTION = 0.45  # farmstead spurs per grid junction
+SPUR_M = (120.0, 380.0)  # their length
+FARMLAND_REACH_M = 2500.0  # the grid covers the land within this of a village or town
 
 
-def _mesh(
-    xy: np.ndarray, boundary: BaseGeometry, rng: np.random.Generator
+def _rotation(boundary: BaseGeometry) -> np.ndarray:
+    """Unit vector of the county's long axis (principal axis of its outline)."""
+    ring = np.array(
+        boundary.exterior.coords
+        if boundary.geom_type == "Polygon"
+        else max(boundary.geoms, key=lambda g: g.area).exterior.coords
+    )
+    return np.linalg.svd(ring - ring.mean(axis=0), full_matrices=False)[2][0]
+
+
+class _Roads:
+    """Nodes (metric x, y) and links of the generated network, built up step by step."""
+
+    def __init__(self, xy: np.ndarray):
+        self.xy = [tuple(map(float, p)) for p in xy]
+        self.links: list[tuple[int, int]] = []
+        self.spurs: set[tuple[int, int]] = set()
+
+    def node(self, p) -> int:
+        self.xy.append((float(p[0]), float(p[1])))
+        return len(self.xy) - 1
+
+
+def _field_grid(
+    roads: _Roads, boundary: BaseGeometry, axis: np.ndarray, rng: np.random.Generator
 ) -> list[tuple[int, int]]:
-    """Gabriel graph of the sites (a planar mesh like real village road networks) without links
-    that leave the county, plus a minimum spanning tree so that the mesh is connected."""
-    tri = Delaunay(xy)
-    pairs: set[tuple[int, int]] = set()
-    for s in tri.simplices:
-        for a, b in ((s[0], s[1]), (s[1], s[2]), (s[0], s[2])):
-            pairs.add((min(a, b), max(a, b)))
-    cand = sorted(pairs)
-    tree = cKDTree(xy)
-    inside = boundary.buffer(300.0)
-    shapely.prepare(inside)
-    keep, length, outside = [], [], []
-    for a, b in cand:
-        mid = (xy[a] + xy[b]) / 2
-        r = np.linalg.norm(xy[a] - xy[b]) / 2
-        near = tree.query_ball_point(mid, r * (1 - 1e-9))
-        gabriel = all(k in (a, b) for k in near)
-        # Relative neighbourhood: no site closer to both ends than they are to each other.
-        lune = set(tree.query_ball_point(xy[a], 2 * r * (1 - 1e-9))) & set(
-            tree.query_ball_point(xy[b], 2 * r * (1 - 1e-9))
-        )
-        rng_edge = lune <= {a, b}
-        out = not inside.contains(LineString([xy[a], xy[b]]))
-        length.append(2 * r)
-        outside.append(out)
-        keep.append((rng_edge or (gabriel and rng.random() < GABRIEL_EXTRA_SHARE)) and not out)
-    n = len(xy)
-    w = np.array([ln * (4.0 if o else 1.0) + 1e-6 for ln, o in zip(length, outside, strict=True)])
-    from scipy.sparse import coo_matrix
+    """Grid junctions inside the county within FARMLAND_REACH_M of a site (farmland around the
+    villages: the oases of a desert county, not the desert) and the links between neighbouring
+    ones, thinned by GRID_GAP_SHARE where that leaves every part of the grid in one piece.
+    Returns the grid links (node pairs)."""
+    near_site = cKDTree(np.array(roads.xy))
+    reach = FARMLAND_REACH_M
+    across = np.array([-axis[1], axis[0]])
+    ring = np.asarray(boundary.envelope.exterior.coords)
+    s, t = ring @ axis, ring @ across
+    lines_s = np.arange(s.min(), s.max() + GRID_M, GRID_M)
+    lines_t = np.arange(t.min(), t.max() + GRID_M, GRID_M)
+    lines_s = lines_s + rng.uniform(-GRID_SHIFT, GRID_SHIFT, len(lines_s)) * GRID_M
+    lines_t = lines_t + rng.uniform(-GRID_SHIFT, GRID_SHIFT, len(lines_t)) * GRID_M
+    wobble = rng.uniform(-GRID_WOBBLE, GRID_WOBBLE, (len(lines_s), len(lines_t), 2)) * GRID_M
+    shapely.prepare(boundary)
+    inside = boundary
+    at: dict[tuple[int, int], int] = {}
+    for i, si in enumerate(lines_s):
+        for j, tj in enumerate(lines_t):
+            p = axis * (si + wobble[i, j, 0]) + across * (tj + wobble[i, j, 1])
+            if near_site.query(p)[0] <= reach and inside.contains(Point(p)):
+                at[(i, j)] = roads.node(p)
+    cand = []
+    for (i, j), a in sorted(at.items()):
+        for nb in ((i + 1, j), (i, j + 1)):
+            b = at.get(nb)
+            if b is not None and inside.contains(LineString([roads.xy[a], roads.xy[b]])):
+                cand.append((a, b))
+    nodes = sorted(at.values())
+    # Thin the grid, keeping a random spanning forest so that no part falls apart.
+    index = {n: k for k, n in enumerate(nodes)}
+    w = rng.random(len(cand)) + 1e-3
+    ia = np.array([index[a] for a, _ in cand])
+    ib = np.array([index[b] for _, b in cand])
+    tree = minimum_spanning_tree(coo_matrix((w, (ia, ib)), shape=(len(nodes),) * 2)).tocoo()
+    in_tree = {(nodes[a], nodes[b]) for a, b in zip(tree.row, tree.col, strict=True)}
+    in_tree |= {(b, a) for a, b in in_tree}
+    gaps = rng.random(len(cand)) < GRID_GAP_SHARE
+    return [e for e, gap in zip(cand, gaps, strict=True) if e in in_tree or not gap]
 
-    ia = np.array([a for a, _ in cand])
-    ib = np.array([b for _, b in cand])
-    mst = minimum_spanning_tree(coo_matrix((w, (ia, ib)), shape=(n, n))).tocoo()
-    in_mst = {(min(a, b), max(a, b)) for a, b in zip(mst.row, mst.col, strict=True)}
-    return [e for e, k in zip(cand, keep, strict=True) if k or e in in_mst]
+
+def _components(n: int, links: list[tuple[int, int]]) -> tuple[int, np.ndarray]:
+    ia = np.array([a for a, _ in links], dtype=int)
+    ib = np.array([b for _, b in links], dtype=int)
+    return connected_components(coo_matrix((np.ones(len(links)), (ia, ib)), shape=(n, n)))
+
+
+def _between_islands(roads: _Roads, n_sites: int, hub: int, boundary: BaseGeometry) -> None:
+    """Roads between the grid's separate parts (oases, or land the county line pinches):
+    straight links between neighbouring sites (relative neighbourhood graph) that end in
+    different parts, within the county; then, if parts remain apart, each joined to the rest
+    by its shortest gap."""
+    xy = np.array(roads.xy)
+    _, label = _components(len(xy), roads.links)
+    sites = xy[:n_sites]
+    if n_sites >= 3 and len(set(label[:n_sites].tolist())) > 1:
+        tree = cKDTree(sites)
+        inside = boundary.buffer(300.0)
+        shapely.prepare(inside)
+        pairs = {
+            (min(a, b), max(a, b))
+            for tri in Delaunay(sites).simplices
+            for a, b in ((tri[0], tri[1]), (tri[1], tri[2]), (tri[0], tri[2]))
+        }
+        for a, b in sorted(pairs):
+            if label[a] == label[b]:
+                continue
+            r = float(np.linalg.norm(sites[a] - sites[b]))
+            lune = set(tree.query_ball_point(sites[a], r * (1 - 1e-9))) & set(
+                tree.query_ball_point(sites[b], r * (1 - 1e-9))
+            )
+            if lune <= {a, b} and inside.contains(LineString([sites[a], sites[b]])):
+                roads.links.append((int(a), int(b)))
+    _, label = _components(len(xy), roads.links)
+    joined = label == label[hub]
+    apart = set(label[:n_sites].tolist()) - {label[hub]}  # parts without a site are left out
+    while apart:
+        inner = np.flatnonzero(joined)
+        outer = np.flatnonzero(np.isin(label, sorted(apart)))
+        d, k = cKDTree(xy[inner]).query(xy[outer])
+        far = outer[int(np.argmin(d))]
+        roads.links.append((int(inner[int(k[int(np.argmin(d))])]), int(far)))
+        joined |= label == label[far]
+        apart.discard(label[far])
+
+
+def _on_grid(
+    roads: _Roads,
+    grid: list[tuple[int, int]],
+    sites: range,
+    boundary: BaseGeometry,
+    rng: np.random.Generator,
+) -> None:
+    """Join every site to its nearest grid link (a second link across for THROUGH_SHARE of the
+    villages), add the farmstead spurs, and split the grid links where those meet them."""
+    xy = np.array(roads.xy)
+    segs = [LineString([xy[a], xy[b]]) for a, b in grid]
+    tree = shapely.STRtree(segs)
+    cuts: list[list[tuple[float, int]]] = [[] for _ in grid]
+
+    def foot(k: int, p: np.ndarray) -> int:
+        line = segs[k]
+        d = line.project(Point(p))
+        q = line.interpolate(d)
+        if d <= 1.0 or d >= line.length - 1.0:  # at a junction: use it
+            return grid[k][0] if d <= 1.0 else grid[k][1]
+        n = roads.node((q.x, q.y))
+        cuts[k].append((d, n))
+        return n
+
+    direction = [(xy[b] - xy[a]) / max(float(np.linalg.norm(xy[b] - xy[a])), 1e-9) for a, b in grid]
+    for site in sites:
+        p = xy[site]
+        k = int(tree.nearest(Point(p)))
+        if segs[k].distance(Point(p)) <= 1.0:  # on the road: the site is a point of it
+            cuts[k].append((segs[k].project(Point(p)), site))
+            continue
+        roads.links.append((site, foot(k, p)))
+        if rng.random() < THROUGH_SHARE:  # the nearest grid road across the first one
+            near = tree.query(Point(p).buffer(1.5 * GRID_M))
+            across = [j for j in near if abs(float(direction[j] @ direction[k])) < 0.5]
+            if across:
+                j = min(across, key=lambda j: (segs[j].distance(Point(p)), j))
+                roads.links.append((site, foot(j, p)))
+    shapely.prepare(boundary)
+    inside = boundary
+    n_spurs = int(round(SPURS_PER_JUNCTION * len({n for e in grid for n in e})))
+    length = np.array([s.length for s in segs])
+    for k in rng.choice(len(grid), size=n_spurs, p=length / length.sum()):
+        d = float(rng.uniform(0.15, 0.85)) * length[k]
+        base = np.asarray(segs[k].interpolate(d).coords[0])
+        side = np.array([-direction[k][1], direction[k][0]]) * rng.choice([-1.0, 1.0])
+        end = base + side * rng.uniform(*SPUR_M)
+        if not inside.contains(Point(end)):
+            continue
+        b = roads.node(base)
+        cuts[k].append((d, b))
+        e = roads.node(end)
+        roads.links.append((b, e))
+        roads.spurs.add((min(b, e), max(b, e)))
+    for (a, b), cut in zip(grid, cuts, strict=True):
+        chain = [a, *(n for _, n in sorted(cut)), b]
+        roads.links += [(u, v) for u, v in itertools.pairwise(chain) if u != v]
 
 
 def _classify(
@@ -220,7 +356,7 @@ def generate_roads(
     )
     xy = np.column_stack(proj.to_xy([s["lon"] for s in sites], [s["lat"] for s in sites]))
     tiers = [s["tier"] for s in sites]
-    # Sites at one spot (a county seat where a town's centre is) are one node of the mesh:
+    # Sites at one spot (a county seat where a town's centre is) are one node of the network:
     # the first of them (the hub comes first) stands for all.
     seen: dict[tuple[float, float], int] = {}
     first = [seen.setdefault((float(x), float(y)), k) for k, (x, y) in enumerate(xy)]
@@ -229,22 +365,22 @@ def generate_roads(
         xy, tiers = xy[keep], [tiers[k] for k in keep]
     hub = tiers.index("hub")
 
-    edges = _mesh(xy, boundary, rng)
-    cls = _classify(xy, edges, tiers, hub, rng)
+    roads = _Roads(xy)
+    grid = _field_grid(roads, boundary, np.array([1.0, 0.0]), rng)  # east-west, north-south
+    _on_grid(roads, grid, range(len(xy)), boundary, rng)
+    _between_islands(roads, len(xy), hub, boundary)
+    nodes_xy = np.array(roads.xy)
+    everyone = tiers + [""] * (len(nodes_xy) - len(tiers))
+    edges = sorted({(min(a, b), max(a, b)) for a, b in roads.links if a != b})
+    cls = _classify(nodes_xy, edges, everyone, hub, rng)
     lines: list[np.ndarray] = []
     classes: list[str] = []
     for a, b in edges:
-        lines.append(_bend(xy[a], xy[b], _BEND[cls[(a, b)]], rng))
-        classes.append(cls[(a, b)])
+        lines.append(nodes_xy[[a, b]])
+        classes.append("track" if (a, b) in roads.spurs else cls[(a, b)])
 
     # Trunk and provincial roads along and across the county's long axis, through the seat.
-    inner = np.array(
-        boundary.exterior.coords
-        if boundary.geom_type == "Polygon"
-        else max(boundary.geoms, key=lambda g: g.area).exterior.coords
-    )
-    centred = inner - inner.mean(axis=0)
-    axis = np.linalg.svd(centred, full_matrices=False)[2][0]
+    axis = _rotation(boundary)
     for direction, name in ((axis, "trunk"), (np.array([-axis[1], axis[0]]), "primary")):
         for part in _cross_road(xy[hub], direction, boundary, _BEND[name], rng):
             lines.append(part)

@@ -12,20 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPoint, Point
+from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import nearest_points
 
-from ..geo import LocalProjection
+from ..errors import Fault, InputError
 from .admin import AdminUnit, CountyAdmin
 from .names import display_name, place_pinyin, syllables
 from .terrain import Terrain
+from .towns import URBAN_UR_CODES, layout_faults, place_towns
 
-URBAN_UR_CODES = {"111", "112", "121"}  # NBS urban classes: units of a town's built-up seat
 URBAN_RADIUS_M = 1500.0  # urban communities are placed within this of their town centre
 CANDIDATES = 40  # best-candidate sampling: tries per generated village
-INSET_M = 150.0  # generated positions keep this far inside the county boundary
-OUTSIDE_M = 50.0  # a source position farther outside the county than this is moved inside
 
 HOURS = {  # tier -> (opens, closes) in s since midnight, service fixed s, per parcel s
     "hub": (5 * 3600, 22 * 3600, 0, 0),
@@ -101,49 +98,17 @@ class _Placer:
         return best
 
 
-def _territories(
-    boundary: BaseGeometry, labelled: list[tuple[str, float, float]]
-) -> dict[str, BaseGeometry]:
-    """Town territory = union of the Voronoi cells of the town's source-located points (its
-    centre and its located villages), clipped to the county. The source has no town boundaries."""
-    pts = MultiPoint([(x, y) for _, x, y in labelled])
-    cells = shapely.voronoi_polygons(pts, extend_to=boundary.envelope.buffer(1000), ordered=True)
-    by_town: dict[str, list[BaseGeometry]] = {}
-    for (town, _, _), cell in zip(labelled, cells.geoms, strict=True):
-        by_town.setdefault(town, []).append(cell)
-    return {t: shapely.union_all(cs).intersection(boundary) for t, cs in by_town.items()}
-
-
-def _missing_centre(
-    town: AdminUnit,
-    villages: list[AdminUnit],
-    known: list[tuple[float, float]],
-    area: BaseGeometry,
-    proj: LocalProjection,
-) -> tuple[float, float]:
-    """A town without a source centre: the centroid of its located villages if it has any,
-    else the point of a 250 m grid inside the county farthest from every known town centre."""
-    located = [v for v in villages if v.lon is not None]
-    if located:
-        x, y = proj.to_xy([v.lon for v in located], [v.lat for v in located])
-        return float(np.mean(x)), float(np.mean(y))
-    minx, miny, maxx, maxy = area.bounds
-    gx, gy = np.meshgrid(np.arange(minx, maxx, 250.0), np.arange(miny, maxy, 250.0))
-    grid = np.column_stack([gx.ravel(), gy.ravel()])
-    inside = shapely.contains_xy(area, grid[:, 0], grid[:, 1])
-    grid = grid[inside]
-    k = np.asarray(known)
-    d = np.sqrt(((grid[:, None, :] - k[None, :, :]) ** 2).sum(-1)).min(axis=1)
-    x, y = grid[int(np.argmax(d))]
-    return float(x), float(y)
-
-
 def build_sites(admin: CountyAdmin, seed: int, terrain: Terrain | None = None) -> SitePlan:
     """All service points of a county: source positions kept, the rest generated; given the
     terrain of hill or mountain country, generated villages sit on valley floors."""
     rng = np.random.default_rng([seed, int(admin.adcode)])
-    c = admin.boundary.centroid
-    proj = LocalProjection(c.x, c.y)
+    layout = place_towns(admin)
+    faults = layout_faults(layout)
+    if faults:
+        raise InputError(
+            [Fault(f"{admin.name} ({admin.adcode}), {admin.source}", f) for f in faults]
+        )
+    proj, inner = layout.proj, layout.inner
     accept = None
     if terrain is not None:
         floor = terrain.valley_floor()
@@ -152,54 +117,25 @@ def build_sites(admin: CountyAdmin, seed: int, terrain: Terrain | None = None) -
             r, c = terrain.cell_of(x, y)
             return bool(floor[int(r), int(c)])
 
-    boundary = shapely.transform(
-        admin.boundary, lambda a: np.column_stack(proj.to_xy(a[:, 0], a[:, 1]))
-    )
-    inner = boundary.buffer(-INSET_M)
-    if inner.is_empty:
-        inner = boundary
-
-    moved: set[str] = set()  # source positions outside the county, moved inside
-
-    def xy(u: AdminUnit) -> tuple[float, float]:
-        """A source position; one beyond the county line (the source's points and boundary
-        were digitised apart) moves to the nearest point `INSET_M` inside it."""
-        x, y = proj.to_xy(u.lon, u.lat)
-        p = Point(float(x), float(y))
-        if boundary.distance(p) > OUTSIDE_M:
-            moved.add(u.code)
-            p = nearest_points(inner, p)[0]
-        return p.x, p.y
-
     def source(u: AdminUnit) -> str:
-        return "moved" if u.code in moved else "source"
+        return "moved" if u.code in layout.moved else "source"
 
     villages_of = {t.code: [v for v in admin.villages if v.parent == t.code] for t in admin.towns}
-
-    # Town centres: source where known, generated otherwise.
-    centres: dict[str, tuple[float, float]] = {}
-    centre_source: dict[str, str] = {}
-    for t in admin.towns:
-        if t.lon is not None:
-            centres[t.code] = xy(t)
-            centre_source[t.code] = source(t)
-    if admin.county.lon is not None:
-        seat = xy(admin.county)
-    else:  # no county position: the first town (the seat's street office) is the seat
-        first = admin.towns[0].code
-        seat = centres.get(first) or (
-            inner.representative_point().x,
-            inner.representative_point().y,
+    located_xy = {  # source positions of the located villages, as the layout placed them
+        v.code: xy
+        for t in admin.towns
+        for v, xy in zip(
+            [v for v in villages_of[t.code] if v.lon is not None],
+            layout.located[t.code],
+            strict=True,
         )
-    for t in admin.towns:
-        if t.code not in centres:
-            known = [*centres.values(), seat]
-            centres[t.code] = _missing_centre(t, villages_of[t.code], known, inner, proj)
-            centre_source[t.code] = "generated"
+    }
 
-    labelled = [(t.code, *centres[t.code]) for t in admin.towns]
-    labelled += [(v.parent, *xy(v)) for v in admin.villages if v.lon is not None]
-    territories_xy = _territories(boundary, labelled)
+    def xy(u: AdminUnit) -> tuple[float, float]:
+        return located_xy[u.code]
+
+    centres, centre_source, seat = layout.centres, layout.centre_source, layout.seat
+    territories_xy = layout.territories
 
     placer = _Placer(
         rng, [seat, *centres.values()] + [xy(v) for v in admin.villages if v.lon is not None]

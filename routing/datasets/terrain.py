@@ -2,7 +2,7 @@
 bundled table `terrain.csv`, by division code) and a height field over the county, made up
 from the seed or read from a DEM the user supplies.
 
-Plains keep the mesh of `roadgen`; hills and mountains get roads that follow the valleys
+Plains get the field grid of `roadgen`; hills and mountains get roads that follow the valleys
 (`valley_roads`), and their generated villages sit on valley floors. The class parameters and
 their sources are in data/README.md ("Terrain").
 """
@@ -29,27 +29,68 @@ class TerrainClass:
 
     name: str
     label: str
-    roads: str  # "mesh" (plains) or "valleys"
+    roads: str  # "grid" (plains: `roadgen`) or "valleys" (`valley_roads`)
     relief_m: float  # procedural terrain: highest minus lowest point of the county
     grade: float  # a road's comfortable grade; steeper sections cost more to build
     max_grade: float  # steeper than this, a road climbs in switchbacks
     speed_factor: float  # free-flow speed against the class speed on the plain
     circuity: tuple[float, float]  # network over straight-line distance (ratio of sums)
     dead_ends: tuple[float, float]  # share of junctions that are dead ends
+    four_way: tuple[float, float]  # share of junctions where four roads or more meet
 
 
+_GRID_JUNCTIONS = (0.15, 0.45)  # a field grid crosses itself: many four-way junctions
+_VALLEY_JUNCTIONS = (0.0, 0.10)  # valley roads fork: nearly every junction is three-way
 CLASSES = {
     c.name: c
     for c in (
-        TerrainClass("plain", "plain", "mesh", 60.0, 0.04, 0.08, 1.0, (1.2, 1.35), (0.15, 0.35)),
         TerrainClass(
-            "loess", "loess hills", "valleys", 500.0, 0.03, 0.08, 0.85, (1.15, 1.6), (0.15, 0.35)
+            "plain",
+            "plain",
+            "grid",
+            60.0,
+            0.04,
+            0.08,
+            1.0,
+            (1.2, 1.35),
+            (0.15, 0.35),
+            _GRID_JUNCTIONS,
         ),
         TerrainClass(
-            "mountain", "mountains", "valleys", 1500.0, 0.03, 0.08, 0.75, (1.45, 2.1), (0.15, 0.35)
+            "loess",
+            "loess hills",
+            "valleys",
+            500.0,
+            0.03,
+            0.08,
+            0.85,
+            (1.15, 1.6),
+            (0.15, 0.35),
+            _VALLEY_JUNCTIONS,
         ),
         TerrainClass(
-            "plateau", "high plateau", "valleys", 900.0, 0.04, 0.08, 0.8, (1.4, 2.0), (0.15, 0.4)
+            "mountain",
+            "mountains",
+            "valleys",
+            1500.0,
+            0.03,
+            0.08,
+            0.75,
+            (1.45, 2.1),
+            (0.15, 0.35),
+            _VALLEY_JUNCTIONS,
+        ),
+        TerrainClass(
+            "plateau",
+            "high plateau",
+            "valleys",
+            900.0,
+            0.04,
+            0.08,
+            0.8,
+            (1.4, 2.0),
+            (0.15, 0.4),
+            _VALLEY_JUNCTIONS,
         ),
     )
 }

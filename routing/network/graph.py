@@ -371,10 +371,23 @@ def circuity(
 
 
 def dead_end_share(arrays: RoadArrays) -> float:
-    """The share of junctions (nodes where the number of roads is not 2) that are dead ends,
-    counting a two-way street once: OSMnx's dead-end proportion of a simplified network."""
+    """The share of junctions that are dead ends: OSMnx's dead-end proportion of a simplified
+    network."""
+    return junction_shares(arrays)[1]
+
+
+def junction_shares(arrays: RoadArrays) -> dict[int, float]:
+    """The junctions (nodes where the number of roads is not 2) by their number of roads: the
+    share of dead ends (1), of three-way (3) and of four-way or more (4), two-way streets
+    counted once."""
     a, b = np.minimum(arrays.src, arrays.dst), np.maximum(arrays.src, arrays.dst)
     pairs = np.unique(np.column_stack([a, b]), axis=0) if len(a) else np.zeros((0, 2), int)
     degree = np.bincount(pairs.ravel(), minlength=arrays.n_nodes)
-    junctions = (degree > 0) & (degree != 2)
-    return float((degree == 1).sum() / junctions.sum()) if junctions.any() else 0.0
+    junctions = degree[(degree > 0) & (degree != 2)]
+    if not len(junctions):
+        return {1: 0.0, 3: 0.0, 4: 0.0}
+    return {
+        1: float((junctions == 1).mean()),
+        3: float((junctions == 3).mean()),
+        4: float((junctions >= 4).mean()),
+    }
