@@ -214,8 +214,30 @@ def test_november_peak_and_weekday_effects_on_deliveries():
     assert parcels(dt.date(2026, 9, 7)) > parcels(dt.date(2026, 9, 6))  # Monday over Sunday
 
 
+def test_chinese_new_year_is_far_below_an_average_day():
+    """The Spring Festival on its real date each year (the holidays package): 17 February
+    2026 and 6 February 2027 get a small share of an average day's parcels, and February as a
+    whole is not flattened: a week before the festival is still busy."""
+    county = load_county("wugong")
+    profiles = county.demand_rows()
+
+    def parcels(day):
+        return sum(
+            o.parcels
+            for o in generate_orders(day, county.points, profiles, "610431", 1)
+            if o.kind == "delivery"
+        )
+
+    year = [dt.date(2026, 1, 1) + dt.timedelta(days=k) for k in range(0, 365, 7)]
+    average = sum(parcels(d) for d in year) / len(year)
+    assert parcels(dt.date(2026, 2, 17)) < 0.2 * average
+    assert parcels(dt.date(2027, 2, 6)) < 0.2 * average  # the next year's New Year's Day
+    assert parcels(dt.date(2027, 2, 17)) > 0.5 * average  # ... and not 17 February again
+    assert parcels(dt.date(2026, 2, 4)) > 0.8 * average  # New Year shopping, two weeks before
+
+
 def test_harvest_calendar_shares_sum_to_one_per_year():
-    for crop in ("apples", "kiwifruit", "vegetables", "noodles"):
+    for crop in ("apples", "kiwifruit", "vegetables", "noodles", "herbs"):
         total = sum(
             harvest_share(crop, dt.date(2025, 1, 1) + dt.timedelta(days=k)) for k in range(365)
         )

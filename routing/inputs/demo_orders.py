@@ -8,8 +8,10 @@ data/README.md ("Demand model").
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 
+import holidays
 import numpy as np
 
 from ..model.records import Order, ServicePoint
@@ -23,19 +25,45 @@ EXPRESS_SHARE = 0.10  # delivery orders due by noon (priority 2)
 COLD_DELIVERY_PROB = 0.5  # chance a township station gets a chilled grocery order today
 COURIERS = {"ZTO": 0.30, "YTO": 0.22, "Yunda": 0.20, "STO": 0.15, "J&T": 0.13}
 WEEKDAY_FACTOR = (1.15, 1.05, 1.0, 1.0, 1.0, 0.9, 0.8)  # Monday first
-MONTH_FACTOR = (1.0, 0.65, 0.9, 0.95, 1.0, 1.1, 0.95, 0.95, 1.0, 1.05, 1.3, 1.15)
+MONTH_FACTOR = (1.0, 1.0, 0.9, 0.95, 1.0, 1.1, 0.95, 0.95, 1.0, 1.05, 1.3, 1.15)
+# The Spring Festival, by days from Chinese New Year's Day (the holidays package's date): the
+# New Year shopping arrives in the weeks before, couriers wind down from about a week before
+# and are mostly off for the first days of the year, then come back over two weeks. Linear
+# between these (offset, factor) points, 1 outside them.
+SPRING_FESTIVAL = (
+    (-30, 1.0),
+    (-25, 1.15),
+    (-12, 1.15),
+    (-8, 0.8),
+    (-4, 0.4),
+    (-1, 0.15),
+    (0, 0.08),
+    (3, 0.12),
+    (6, 0.3),
+    (8, 0.55),
+    (12, 0.85),
+    (16, 1.0),
+)
+HOLIDAY_FACTOR = 0.8  # other public holidays (and their days off): fewer parcels, couriers work
 PEAKS = ((11, 11, 10, 0.6), (6, 18, 6, 0.3), (12, 12, 6, 0.2))  # (month, day, days, extra)
 PEAK_LAG_DAYS = 3  # parcels ordered on a shopping festival reach villages a few days later
 
 # --- first kilometre: produce collected ---------------------------------------------------------
-CROPS = ("apples", "kiwifruit", "noodles", "vegetables")  # the *_t columns of demand.csv
-COLD_SHARE = {"apples": 0.3, "kiwifruit": 0.5, "noodles": 0.0, "vegetables": 0.6}
-DESTINATION = {"apples": "PARK", "kiwifruit": "PARK", "noodles": "HUB", "vegetables": "HUB"}
+CROPS = ("apples", "kiwifruit", "noodles", "vegetables", "herbs")  # *_t columns of demand.csv
+COLD_SHARE = {"apples": 0.3, "kiwifruit": 0.5, "noodles": 0.0, "vegetables": 0.6, "herbs": 0.0}
+DESTINATION = {
+    "apples": "PARK",
+    "kiwifruit": "PARK",
+    "noodles": "HUB",
+    "vegetables": "HUB",
+    "herbs": "HUB",
+}
 CRATE = {
     "apples": (12.0, 20.0),
     "kiwifruit": (10.0, 16.0),
     "noodles": (10.0, 15.0),
     "vegetables": (15.0, 30.0),
+    "herbs": (20.0, 50.0),  # dried roots (rhubarb) in sacks
 }  # kg and litres per crate or box
 LOT_KG = 100.0  # growers call for a collection once about this much is ready
 MAX_ORDER_KG = 500.0  # larger harvests are booked as several orders (one per pallet load)
@@ -54,6 +82,7 @@ HARVEST = {  # (start, peak, end, share of the year's volume) as (month, day)
     "apples": (((9, 1), (10, 10), (11, 30), 0.8), ((12, 1), (1, 20), (3, 31), 0.2)),
     "kiwifruit": (((9, 20), (10, 15), (11, 30), 0.9), ((12, 1), (12, 10), (1, 31), 0.1)),
     "vegetables": (((5, 1), (6, 30), (8, 31), 1.0),),
+    "herbs": (((9, 20), (10, 31), (12, 31), 0.8), ((1, 1), (1, 15), (3, 31), 0.2)),  # dug, dried
 }
 
 
@@ -75,9 +104,28 @@ def harvest_share(crop: str, day: dt.date) -> float:
     return total
 
 
+@functools.cache
+def _holidays(year: int) -> tuple[dt.date, frozenset[dt.date]]:
+    """Chinese New Year's Day and the other public holidays and days off of `year`."""
+    days = holidays.China(years=year, language="en_US")
+    new_year = min(d for d, name in days.items() if "Spring Festival" in name)
+    return new_year, frozenset(days)
+
+
+def festival_factor(day: dt.date) -> float:
+    """The Spring Festival's multiplier on `day` (1 away from it), HOLIDAY_FACTOR on another
+    public holiday or day off."""
+    for year in (day.year, day.year + 1):  # late January may lead to next year's festival
+        k = (day - _holidays(year)[0]).days
+        if SPRING_FESTIVAL[0][0] <= k <= SPRING_FESTIVAL[-1][0]:
+            offsets = [float(o) for o, _ in SPRING_FESTIVAL]
+            return float(np.interp(k, offsets, [f for _, f in SPRING_FESTIVAL]))
+    return HOLIDAY_FACTOR if day in _holidays(day.year)[1] else 1.0
+
+
 def delivery_factor(day: dt.date) -> float:
-    """Weekday x month x shopping-festival multiplier on the average day's parcels."""
-    f = WEEKDAY_FACTOR[day.weekday()] * MONTH_FACTOR[day.month - 1]
+    """Weekday x month x holiday x shopping-festival multiplier on the average day's parcels."""
+    f = WEEKDAY_FACTOR[day.weekday()] * MONTH_FACTOR[day.month - 1] * festival_factor(day)
     for month, mday, days, extra in PEAKS:
         start = dt.date(day.year, month, mday) + dt.timedelta(days=PEAK_LAG_DAYS - 2)
         k = (day - start).days
@@ -164,11 +212,11 @@ def generate_orders(
         p = by_id[prof["point_id"]]
         deliveries(p, prof["population"] * per_person_day * (1 - STATION_SHARE))
 
-    weekday = PICKUP_WEEKDAY_FACTOR[day.weekday()]
+    weekday = PICKUP_WEEKDAY_FACTOR[day.weekday()] * min(festival_factor(day), 1.0)
     for prof in profiles:
         p = by_id[prof["point_id"]]
         for crop in CROPS:
-            expect = prof[f"{crop}_t"] * 1000.0 * harvest_share(crop, day) * weekday
+            expect = (prof.get(f"{crop}_t") or 0.0) * 1000.0 * harvest_share(crop, day) * weekday
             if expect <= 0:
                 continue
             if expect >= LOT_KG:

@@ -302,6 +302,13 @@ DEMAND_COLUMNS = (
     Column("kiwifruit_t", _number(0, MAX_CROP_T), "t/year", "kiwifruit sold online"),
     Column("noodles_t", _number(0, MAX_CROP_T), "t/year", "hand-made noodles sold online"),
     Column("vegetables_t", _number(0, MAX_CROP_T), "t/year", "vegetables and melons sold online"),
+    Column(
+        "herbs_t",
+        _number(0, MAX_CROP_T),
+        "t/year",
+        "medicinal herbs sold online (optional: folders built before it have none)",
+        optional=True,
+    ),
 )
 
 
