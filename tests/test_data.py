@@ -199,16 +199,22 @@ def test_october_pickups_are_far_above_march():
     assert 300_000 < october < 700_000  # about 0.5 kt of produce in the harvest month
 
 
-def test_november_peak_and_weekday_effects_on_deliveries():
-    county = load_county("wugong")
+def _delivered_parcels(county):
+    """Parcels delivered on a day of the county's demo orders (seed 1)."""
     profiles = county.demand_rows()
 
     def parcels(day):
         return sum(
             o.parcels
-            for o in generate_orders(day, county.points, profiles, "610431", 1)
+            for o in generate_orders(day, county.points, profiles, county.meta["adcode"], 1)
             if o.kind == "delivery"
         )
+
+    return parcels
+
+
+def test_november_peak_and_weekday_effects_on_deliveries():
+    parcels = _delivered_parcels(load_county("wugong"))
 
     assert parcels(dt.date(2026, 11, 16)) > 1.8 * parcels(dt.date(2026, 11, 2))
     assert parcels(dt.date(2026, 9, 7)) > parcels(dt.date(2026, 9, 6))  # Monday over Sunday
@@ -218,15 +224,7 @@ def test_chinese_new_year_is_far_below_an_average_day():
     """The Spring Festival on its real date each year (the holidays package): 17 February
     2026 and 6 February 2027 get a small share of an average day's parcels, and February as a
     whole is not flattened: a week before the festival is still busy."""
-    county = load_county("wugong")
-    profiles = county.demand_rows()
-
-    def parcels(day):
-        return sum(
-            o.parcels
-            for o in generate_orders(day, county.points, profiles, "610431", 1)
-            if o.kind == "delivery"
-        )
+    parcels = _delivered_parcels(load_county("wugong"))
 
     year = [dt.date(2026, 1, 1) + dt.timedelta(days=k) for k in range(0, 365, 7)]
     average = sum(parcels(d) for d in year) / len(year)
