@@ -111,19 +111,25 @@ def _hand_plan(problem, stops: tuple[Stop, ...], depart: int) -> Plan:
     return Plan("test", "", problem.date, "imported", 0, 0.0, None, {}, (route,), ())
 
 
-def test_a_leg_may_make_a_stop_on_the_way_to_the_store():
-    """Apples at A (by 08:10) and a parcel at B (by 08:12), both on the way east to the store:
-    A, the store, then B is late for the parcel, and B first is late for A. Only A, B, the
-    store serves both, a 10-minute ride: the leg unloads after a later stop, not only next."""
+def _apples_then_parcel_at(b_km: tuple[float, float], parcel_latest: int):
+    """The van's day: apples at A (by 08:10) for the cold store 9 km east of the hub, and a
+    parcel at B, due by `parcel_latest`."""
     apples = replace(_apples(), latest=8 * H + 600)
-    parcel = order("parcel", "B", kg=5, latest=8 * H + 720)
+    parcel = order("parcel", "B", kg=5, latest=parcel_latest)
     pts = [
         point("HUB", 0, 0, tier="hub"),
         point("COLD", 9, 0, tier="facility"),
         point("A", 3, 0),
-        point("B", 5, 0),
+        point("B", *b_km),
     ]
-    problem = make_problem(pts, [VAN], [apples, parcel])
+    return make_problem(pts, [VAN], [apples, parcel])
+
+
+def test_a_leg_may_make_a_stop_on_the_way_to_the_store():
+    """Apples at A (by 08:10) and a parcel at B (by 08:12), both on the way east to the store:
+    A, the store, then B is late for the parcel, and B first is late for A. Only A, B, the
+    store serves both, a 10-minute ride: the leg unloads after a later stop, not only next."""
+    problem = _apples_then_parcel_at((5, 0), 8 * H + 720)
     solved = solve_problem(problem, budget(50))
     plan = plan_of(problem, solved)
     assert solved.unserved == ()
@@ -152,15 +158,7 @@ def test_fleet_full_counts_the_ride_a_stop_would_stretch():
     """The van's only slot in time for the parcel at B (by 09:15) is between A's apples (by
     08:10) and the store: 134 minutes of ride. B first makes A late, B after the store arrives
     09:22. So with the apples on board, the parcel is 'fleet full', and the check agrees."""
-    apples = replace(_apples(), latest=8 * H + 600)
-    parcel = order("parcel", "B", kg=5, latest=9 * H + 900)
-    pts = [
-        point("HUB", 0, 0, tier="hub"),
-        point("COLD", 9, 0, tier="facility"),
-        point("A", 3, 0),
-        point("B", 3, 40),
-    ]
-    problem = make_problem(pts, [VAN], [apples, parcel])
+    problem = _apples_then_parcel_at((3, 40), 9 * H + 900)
     solved = solve_problem(problem, budget(50))  # the search takes the parcel; no leg fits
     assert [(u.order, u.reason) for u in solved.unserved] == [("apples", "fleet full")]
     assert validate(plan_of(problem, solved), problem) == []
@@ -171,6 +169,6 @@ def test_fleet_full_counts_the_ride_a_stop_would_stretch():
     leg = replace(_hand_plan(problem, stops, 8 * H), unserved=(Unserved("parcel", "fleet full"),))
     leg = replay(leg, problem)  # its times, loads and cost, as the rules make them
     assert validate(leg, problem) == []
-    assert check_reason(leg, problem, parcel, "not placed by the search") == (
+    assert check_reason(leg, problem, problem.orders[1], "not placed by the search") == (
         "no route has room for it (the reason is 'fleet full')"
     )

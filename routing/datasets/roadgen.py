@@ -75,7 +75,6 @@ def _field_grid(
     ones, thinned by GRID_GAP_SHARE where that leaves every part of the grid in one piece.
     Returns the grid links (node pairs)."""
     near_site = cKDTree(np.array(roads.xy))
-    reach = FARMLAND_REACH_M
     across = np.array([-axis[1], axis[0]])
     ring = np.asarray(boundary.envelope.exterior.coords)
     s, t = ring @ axis, ring @ across
@@ -85,18 +84,17 @@ def _field_grid(
     lines_t = lines_t + rng.uniform(-GRID_SHIFT, GRID_SHIFT, len(lines_t)) * GRID_M
     wobble = rng.uniform(-GRID_WOBBLE, GRID_WOBBLE, (len(lines_s), len(lines_t), 2)) * GRID_M
     shapely.prepare(boundary)
-    inside = boundary
     at: dict[tuple[int, int], int] = {}
     for i, si in enumerate(lines_s):
         for j, tj in enumerate(lines_t):
             p = axis * (si + wobble[i, j, 0]) + across * (tj + wobble[i, j, 1])
-            if near_site.query(p)[0] <= reach and inside.contains(Point(p)):
+            if near_site.query(p)[0] <= FARMLAND_REACH_M and boundary.contains(Point(p)):
                 at[(i, j)] = roads.node(p)
     cand = []
     for (i, j), a in sorted(at.items()):
         for nb in ((i + 1, j), (i, j + 1)):
             b = at.get(nb)
-            if b is not None and inside.contains(LineString([roads.xy[a], roads.xy[b]])):
+            if b is not None and boundary.contains(LineString([roads.xy[a], roads.xy[b]])):
                 cand.append((a, b))
     nodes = sorted(at.values())
     # Thin the grid, keeping a random spanning forest so that no part falls apart.
@@ -195,7 +193,6 @@ def _on_grid(
                 j = min(across, key=lambda j: (segs[j].distance(Point(p)), j))
                 roads.links.append((site, foot(j, p)))
     shapely.prepare(boundary)
-    inside = boundary
     n_spurs = int(round(SPURS_PER_JUNCTION * len({n for e in grid for n in e})))
     length = np.array([s.length for s in segs])
     for k in rng.choice(len(grid), size=n_spurs, p=length / length.sum()):
@@ -203,7 +200,7 @@ def _on_grid(
         base = np.asarray(segs[k].interpolate(d).coords[0])
         side = np.array([-direction[k][1], direction[k][0]]) * rng.choice([-1.0, 1.0])
         end = base + side * rng.uniform(*SPUR_M)
-        if not inside.contains(Point(end)):
+        if not boundary.contains(Point(end)):
             continue
         b = roads.node(base)
         cuts[k].append((d, b))
