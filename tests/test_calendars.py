@@ -52,15 +52,20 @@ def test_a_march_week_visits_small_villages_three_times_a_week_within_the_limits
     rows = {r["point_id"]: r for r in s.rows}
     assert set(rows) == {p.id for p in c.points if p.tier == "village"}
     sparse = [r for r in s.rows if r["pattern"] != "daily"]
-    assert len(sparse) > len(s.rows) / 2 and s.visits_saved > 0.3
-    assert all(r["parcels_per_day"] < 60 for r in sparse)
+    assert sparse and s.visits_saved > 0.1
     # every order of the week at a sparse village may wait for its next visit
+    patient = {p: True for p in rows}
     for k in range(7):
         day = MARCH[0] + dt.timedelta(days=k)
         for o in day_orders(c, day)[0]:
             if o.point in rows:
                 pattern = rows[o.point]["pattern"]
                 assert (next_visit(pattern, day) - day).days <= may_wait(o, 2)
+                patient[o.point] &= may_wait(o, 2) >= 2
+    # sparse: exactly the villages under the threshold whose goods may all wait two days
+    for r in s.rows:
+        small = r["parcels_per_day"] < 60 and patient[r["point_id"]]
+        assert (r["pattern"] != "daily") == small, r
     # a town's villages share their pattern
     town = {p.id: p.town for p in c.points}
     by_town: dict[str, set[str]] = {}

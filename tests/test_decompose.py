@@ -33,7 +33,10 @@ def test_groups_of_routes_improve_the_harvest_day_and_repeat_exactly():
     assert first.stats["decomposition"]["rounds"] == decompose.ROUNDS_WITH_ITERATIONS
     served = [k for seq in first.routes for k in seq]
     assert len(served) == len(set(served))  # nothing twice
-    assert {k for seq in start for k in seq} <= set(served)  # nothing lost
+    # the greedy start leaves visits out on this day; a group may trade a served visit for
+    # cheaper ones (its value counts the penalty of each visit left out), but serves more
+    visits = {k for k, n in enumerate(nm.nodes) if not n.unload}
+    assert len(visits & set(served)) > len(visits & {k for seq in start for k in seq})
 
 
 def test_large_days_with_produce_for_facilities_are_decomposed_and_benchmarks_are_not(

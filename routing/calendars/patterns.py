@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..inputs.crops import crop_table
 from ..model.records import Order
 
 PATTERNS: dict[str, frozenset[int]] = {  # weekday numbers, Monday = 0
@@ -17,10 +18,11 @@ PATTERNS: dict[str, frozenset[int]] = {  # weekday numbers, Monday = 0
 }
 SPARSE = ("mon-wed-fri", "tue-thu-sat")  # the patterns a small village may be given
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-# Days produce may wait at the village point for a collection (an assumption per crop: apples
-# and kiwifruit keep two days in the shade, hand-made noodles a week, fresh vegetables none).
-FRESHNESS_DAYS = {"apples": 2, "kiwifruit": 2, "noodles": 6, "vegetables": 0}
+# Days produce may wait at the village point for a collection: each crop's `keeps_days` in the
+# bundled crops.csv (apples and kiwifruit two days in the shade, hand-made noodles and dried
+# herbs six, fresh vegetables none); other goods one.
 UNKNOWN_PRODUCE_DAYS = 1
+PARCEL_GOODS = ("parcels", "returns")  # parcels sent from a village wait like those delivered
 
 
 def visited(pattern: str, day: dt.date) -> bool:
@@ -44,13 +46,14 @@ def worst_wait(pattern: str) -> int:
 
 
 def may_wait(o: Order, max_wait: int) -> int:
-    """Days order `o` may wait for a visit: parcels up to `max_wait`, produce within its
-    freshness, cold-chain and urgent orders none."""
+    """Days order `o` may wait for a visit: parcels (delivered, sent or returned) up to
+    `max_wait`, produce within its freshness, cold-chain and urgent orders none."""
     if o.cold_chain or o.priority >= 3:
         return 0
-    if o.kind == "delivery":
+    if o.kind == "delivery" or o.goods in PARCEL_GOODS:
         return max_wait
-    return min(max_wait, FRESHNESS_DAYS.get(o.goods, UNKNOWN_PRODUCE_DAYS))
+    crop = crop_table().get(o.goods)
+    return min(max_wait, crop.keeps_days if crop is not None else UNKNOWN_PRODUCE_DAYS)
 
 
 def days_text(pattern: str) -> str:

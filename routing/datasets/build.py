@@ -19,7 +19,7 @@ from ..atomic import hardlink_tree, replacing_dir, write_atomic
 from ..errors import Fault, InputError
 from ..geo import LocalProjection
 from ..inputs.county import write_meta
-from ..inputs.tables import DEMAND_COLUMNS, FLEET_COLUMNS, POINT_COLUMNS, csv_text
+from ..inputs.tables import FLEET_COLUMNS, POINT_COLUMNS, csv_text, demand_columns
 from ..network.graph import circuity, road_arrays
 from .admin import read_county, resolve_county
 from .demand import build_profiles
@@ -137,7 +137,8 @@ def build_county(
             "vehicles": len(fleet),
             "positions_generated": sum(r["located"] == "generated" for r in sites.rows),
         },
-        "population_estimate": int(sum(p["population"] for p in profiles)),
+        "population_estimate": int(sum(p["population"] for p in profiles.rows)),
+        "population_source": profiles.population_source,
         **({"budget": BUDGETS[adcode]} if adcode in BUDGETS else {}),
         **(
             {"terrain": {"class": cls.name, "heights": terrain.source}}
@@ -157,7 +158,7 @@ def build_county(
     files = {
         "points.csv": csv_text(sites.rows, POINT_COLUMNS),
         "fleet.csv": csv_text(fleet, FLEET_COLUMNS),
-        "demand.csv": csv_text(profiles, DEMAND_COLUMNS),
+        "demand.csv": csv_text(profiles.rows, demand_columns(profiles.crops)),
         "boundary.geojson": _feature_collection(
             [({"adcode": adcode, "name": admin.name}, mapping(admin.boundary))]
         ),

@@ -1,108 +1,214 @@
-"""The demand profile of a county, built once by `route data build`: each village-level unit's
-resident population and the produce it sells online per year (demand.csv). How those become a
-day's orders is `routing.inputs.demo_orders`. Each county's produce comes from the bundled
-table produce.csv; the other figures are named constants here, justified in data/README.md
-("Demand model").
+"""The demand profile of a county, built once by `route data build` (demand.csv): each
+village-level unit's residents, the parcels the centre delivers there and those it sends a
+year, and the produce it sells online per crop. How those become a day's orders is
+`routing.inputs.demo_orders`.
+
+The figures come from three bundled tables, each row with its source: `population.csv`
+(census figures per county, residents per rural unit and e-commerce parcels sent per resident
+per region), `produce.csv` (each county's crops and tonnes, or its region's) and `crops.csv`
+(where in a county each crop grows). How they are spread over the villages is named here;
+data/README.md ("Demand model") justifies every figure.
 """
 
 from __future__ import annotations
 
-import csv
-import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import Fault, Faults, InputError
+from ..inputs.crops import crop_table
+from ..inputs.demo_orders import PARCELS_PER_PERSON_YEAR
+from ..inputs.tables import (
+    POPULATION_COLUMNS,
+    PRODUCE_COLUMNS,
+    check_unique,
+    longest_prefix,
+    read_table,
+    shown,
+)
 
-# --- population -------------------------------------------------------------------------------
-PEOPLE_PER_VILLAGE = 2_000  # mean residents per village-level unit (Wugong: 196 units ~ 400,000)
-URBAN_FACTOR = 2.5  # urban communities (居委会) are this much larger than villages
-POPULATION_SIGMA = 0.35  # lognormal spread of village sizes
+POPULATION_TABLE = "population.csv"
+PRODUCE_TABLE = "produce.csv"
 
-# --- produce sold online -----------------------------------------------------------------------
-# Tonnes per year collected by the county fleet for online sale: the bundled table produce.csv,
-# per division-code prefix (the longest wins), either for the whole county or per 400,000
-# residents. CROPS are its columns, and those of demand.csv.
-CROPS = ("apples", "kiwifruit", "noodles", "vegetables", "herbs")
-TABLE = "produce.csv"
-NOODLE_VILLAGE_SHARE = 0.12  # villages with a noodle workshop
-VEGETABLE_VILLAGE_SHARE = 0.40
-HERB_VILLAGE_SHARE = 0.5  # villages that grow medicinal herbs, where a county does
+# --- spreading the county's residents over its village-level units ----------------------------
+# Urban units (NBS urban-rural codes 111, 112, 121: the built-up seat of a town) hold this many
+# times the residents of a rural one: Longnan's 2020 census (870,878 urban residents; its 260
+# urban units, and its 164 units of codes 122/123 counted as rural ones at 536 each).
+URBAN_FACTOR = 5.6
+POPULATION_SIGMA = 0.35  # lognormal spread of unit sizes around their share
+SENT_SIGMA = 0.8  # lognormal spread of the parcels villages send: a few sell far more
+PER_100K = 100_000.0
 
 
-def table_path() -> Path:
+@dataclass(frozen=True)
+class People:
+    """A county's residents and e-commerce from population.csv: the longest matching prefix
+    that gives each figure."""
+
+    population: int | None  # the county's census figure, else None
+    year: int | None
+    rural_per_unit: float | None  # residents per rural unit, for a county without a figure
+    sent_per_person: float  # e-commerce parcels sent per resident per year
+    source: str
+
+
+@dataclass(frozen=True)
+class Profiles:
+    rows: list[dict]  # demand.csv's rows
+    crops: tuple[str, ...]  # the county's crops (the catalogue's order): its `<crop>_t` columns
+    population_source: str  # for county.json
+
+
+def _table(name: str, path: Path | None) -> Path:
     from ..inputs.locations import bundled_dir
 
-    return bundled_dir() / TABLE
+    return path or bundled_dir() / name
+
+
+def county_people(adcode: str, path: Path | None = None) -> People:
+    """The county's figures of population.csv (every fault of the file at once)."""
+    path = _table(POPULATION_TABLE, path)
+    faults = Faults()
+    rows = read_table(path, POPULATION_COLUMNS, faults)
+    check_unique(rows, "adcode_prefix", str(path), faults)
+    for r in rows:
+        fields = ("population", "rural_per_unit")
+        if all(r.get(f) is None and f not in r["_bad"] for f in fields):
+            faults.add(
+                str(path),
+                "needs a population (a county's) or a rural_per_unit (a region's)",
+                row=r["_row"],
+                field="population",
+            )
+    faults.raise_if_any()
+    hits = longest_prefix(rows, adcode)
+
+    def first_of(field: str):
+        return next(((r[field], r) for r in hits if r.get(field) is not None), (None, None))
+
+    population, by = first_of("population")
+    per_unit, by_unit = first_of("rural_per_unit")
+    sent, by_sent = first_of("sent_per_person")
+    if (population is None and per_unit is None) or sent is None:
+        field = "sent_per_person" if population or per_unit else "population or rural_per_unit"
+        raise InputError(Fault(str(path), f"no row gives county {adcode} a {field}"))
+    used = by if by is not None else by_unit
+    assert used is not None and by_sent is not None
+    source = f"{used['source']} ({path.name}, {used['region']})"
+    return People(
+        population=population,
+        year=used.get("year"),
+        rural_per_unit=per_unit,
+        sent_per_person=sent,
+        source=source,
+    )
 
 
 def produce_tonnes(adcode: str, population: float, path: Path | None = None) -> dict[str, float]:
-    """The county's tonnes a year per crop: the row of the table with the longest prefix of its
-    code, scaled to `population` where the row is per 400,000 residents."""
-    path = path or table_path()
+    """The county's tonnes a year per crop (the catalogue's order): the rows of produce.csv
+    with the longest prefix of its code, scaled to `population` where a row is per 100,000
+    residents. Every fault of the file at once: a crop not in crops.csv, a crop given twice
+    for one prefix, a bad number."""
+    path = _table(PRODUCE_TABLE, path)
+    catalogue = crop_table()
     faults = Faults()
-    best: dict[str, float] | None = None
-    best_len = -1
-    with path.open(encoding="utf-8", newline="") as fh:
-        for k, row in enumerate(csv.DictReader(fh), start=2):
-            prefix, basis = row.get("adcode_prefix", "").strip(), row.get("basis", "").strip()
-            if basis not in ("county", "per_400k"):
-                faults.add(
-                    str(path), f"basis {basis!r}: need county or per_400k", row=k, field="basis"
-                )
-            tonnes = {}
-            for crop in CROPS:
-                text = (row.get(f"{crop}_t") or "").strip()
-                try:
-                    tonnes[crop] = float(text)
-                except ValueError:
-                    tonnes[crop] = math.nan
-                if not 0 <= tonnes[crop] <= 1e6:
-                    faults.add(
-                        str(path), f"{text!r}: need tonnes from 0 to 1e6", row=k, field=f"{crop}_t"
-                    )
-            if adcode.startswith(prefix) and len(prefix) > best_len:
-                scale = population / 400_000.0 if basis == "per_400k" else 1.0
-                best, best_len = {c: t * scale for c, t in tonnes.items()}, len(prefix)
+    rows = read_table(path, PRODUCE_COLUMNS, faults)
+    check_unique(rows, "crop", str(path), faults, within="adcode_prefix")
+    for r in rows:
+        if "crop" not in r["_bad"] and r["crop"] not in catalogue:
+            faults.add(
+                str(path),
+                f"unknown crop {shown(r['crop'])}: the crops are those of crops.csv "
+                f"({', '.join(catalogue)})",
+                row=r["_row"],
+                field="crop",
+            )
     faults.raise_if_any()
-    if best is None:
+    hits = longest_prefix(rows, adcode)
+    if not hits:
         raise InputError(Fault(str(path), f"no produce row for county {adcode}"))
-    return best
+    best = [r for r in hits if r["adcode_prefix"] == hits[0]["adcode_prefix"]]
+    tonnes = {
+        r["crop"]: r["tonnes"] * (population / PER_100K if r["basis"] == "per_100k" else 1.0)
+        for r in best
+    }
+    return {c: tonnes[c] for c in catalogue if c in tonnes}
 
 
-def build_profiles(points: list[dict], urban: frozenset[str], adcode: str, seed: int) -> list[dict]:
-    """Rows of demand.csv: population and annual produce (t) per village-level unit."""
+def _apportion(shares: np.ndarray, total: int) -> np.ndarray:
+    """Whole numbers in proportion to `shares` that sum to `total` (largest remainders)."""
+    exact = shares / shares.sum() * total
+    out = np.floor(exact).astype(int)
+    rest = total - int(out.sum())
+    if rest > 0:
+        out[np.argsort(-(exact - out), kind="stable")[:rest]] += 1
+    return out
+
+
+def build_profiles(
+    points: list[dict],
+    urban: frozenset[str],
+    adcode: str,
+    seed: int,
+    population_path: Path | None = None,
+    produce_path: Path | None = None,
+) -> Profiles:
+    """demand.csv's rows: residents, parcels delivered and sent a year, and tonnes a year per
+    crop of each village-level unit. The urban units of the town that holds the hub (the
+    county seat) are served door to door by the couriers' own outlets: no parcels through
+    the centre there."""
     rng = np.random.default_rng([seed, int(adcode), 11])
     villages = [p for p in points if p["tier"] == "village"]
+    people = county_people(adcode, population_path)
     if not villages:
-        return []
-    raw = rng.lognormal(0.0, POPULATION_SIGMA, size=len(villages))
-    raw *= np.array([URBAN_FACTOR if v["id"] in urban else 1.0 for v in villages])
-    pop = raw / raw.mean() * PEOPLE_PER_VILLAGE
+        return Profiles([], (), people.source)
+    n = len(villages)
+    is_urban = np.array([v["id"] in urban for v in villages])
+    rural = ~is_urban
+    seat_town = next((p["town"] for p in points if p["tier"] == "hub"), None)
+    seat = is_urban & np.array([v["town"] == seat_town for v in villages])
+    weight = np.where(is_urban, URBAN_FACTOR, 1.0)
+    if people.population is not None:
+        total = people.population
+    else:
+        assert people.rural_per_unit is not None
+        total = int(round(people.rural_per_unit * float(weight.sum())))
+    pop = _apportion(rng.lognormal(0.0, POPULATION_SIGMA, size=n) * weight, total)
+    parcels = pop * PARCELS_PER_PERSON_YEAR * ~seat
+    spread = rng.lognormal(0.0, SENT_SIGMA, size=n)
+    sent = pop * people.sent_per_person * spread / spread.mean() * ~seat
+
     lat = np.array([v["lat"] for v in villages])
     north = (lat - lat.min()) / max(lat.max() - lat.min(), 1e-9)  # 0 south .. 1 north
-    tonnes_of = produce_tonnes(adcode, float(pop.sum()))
-    rural = np.array([v["id"] not in urban for v in villages])
-    weights = {
-        # apples on the northern uplands, kiwifruit in the southern lowlands, both mixed
-        "apples": rural * pop * np.clip(0.2 + north + rng.normal(0, 0.25, len(villages)), 0, None),
-        "kiwifruit": rural
-        * pop
-        * np.clip(1.2 - north + rng.normal(0, 0.25, len(villages)), 0, None),
-        "noodles": rural * (rng.random(len(villages)) < NOODLE_VILLAGE_SHARE) * pop,
-        "vegetables": rural * (rng.random(len(villages)) < VEGETABLE_VILLAGE_SHARE) * pop,
-    }
-    if tonnes_of["herbs"] > 0:  # drawn last: counties without herbs keep their earlier draws
-        weights["herbs"] = rural * (rng.random(len(villages)) < HERB_VILLAGE_SHARE) * pop
+    catalogue = crop_table()
+    tonnes_of = produce_tonnes(adcode, float(total), produce_path)
     tonnes = {}
-    for crop in CROPS:
-        w = np.asarray(weights.get(crop, np.zeros(len(villages))), dtype=float)
-        tonnes[crop] = w / w.sum() * tonnes_of[crop] if w.sum() > 0 else w
+    for crop, t in tonnes_of.items():
+        c = catalogue[crop]
+        lean = np.ones(n)
+        if c.grows != "any":  # apples on the northern uplands, kiwifruit in the south
+            base = 0.2 + north if c.grows == "north" else 1.2 - north
+            lean = np.clip(base + rng.normal(0, 0.25, n), 0, None)
+        sells = rng.random(n) < c.villages if c.villages < 1 else np.ones(n, dtype=bool)
+        w = rural * sells * pop * lean  # urban units sell none
+        tonnes[crop] = w / w.sum() * t if w.sum() > 0 else w
     rows = []
     for k, v in enumerate(villages):
-        row = {"point_id": v["id"], "population": int(round(pop[k]))}
-        for crop in CROPS:
+        row = {
+            "point_id": v["id"],
+            "population": int(pop[k]),
+            "parcels_year": round(float(parcels[k]), 1),
+            "sent_year": round(float(sent[k]), 1),
+        }
+        for crop in tonnes:
             row[f"{crop}_t"] = round(float(tonnes[crop][k]), 2)
         rows.append(row)
-    return rows
+    source = people.source
+    if people.population is None:
+        source = (
+            f"estimate: {people.rural_per_unit:g} residents per rural unit, {URBAN_FACTOR:g} "
+            f"times that per urban unit; {source}"
+        )
+    return Profiles(rows, tuple(tonnes), source)

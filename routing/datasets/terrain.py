@@ -9,7 +9,6 @@ their sources are in data/README.md ("Terrain").
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import Fault, Faults, InputError
 from ..geo import LocalProjection
+from ..inputs.tables import TERRAIN_COLUMNS, check_unique, longest_prefix, read_table, shown
 
 
 @dataclass(frozen=True)
@@ -110,19 +110,21 @@ def terrain_class(adcode: str, path: Path | None = None) -> TerrainClass:
     """The county's class: the row of the table with the longest prefix of its code."""
     path = path or table_path()
     faults = Faults()
-    best, best_len = None, -1
-    with path.open(encoding="utf-8", newline="") as fh:
-        for k, row in enumerate(csv.DictReader(fh), start=2):
-            prefix, name = row.get("adcode_prefix", "").strip(), row.get("class", "").strip()
-            if name not in CLASSES:
-                faults.add(str(path), f"unknown terrain class {name!r}", row=k, field="class")
-                continue
-            if adcode.startswith(prefix) and len(prefix) > best_len:
-                best, best_len = CLASSES[name], len(prefix)
+    rows = read_table(path, TERRAIN_COLUMNS, faults)
+    check_unique(rows, "adcode_prefix", str(path), faults)
+    for r in rows:
+        if "class" not in r["_bad"] and r["class"] not in CLASSES:
+            faults.add(
+                str(path),
+                f"unknown terrain class {shown(r['class'])}: the classes are {', '.join(CLASSES)}",
+                row=r["_row"],
+                field="class",
+            )
     faults.raise_if_any()
-    if best is None:
+    hits = longest_prefix(rows, adcode)
+    if not hits:
         raise InputError(Fault(str(path), f"no terrain class for county {adcode}"))
-    return best
+    return CLASSES[hits[0]["class"]]
 
 
 @dataclass(frozen=True)

@@ -29,15 +29,17 @@ from ..model.records import ServicePoint, Vehicle
 from ..network.graph import file_sha256
 from ..units import format_hhmm
 from .budget import check_budget
+from .crops import crop_table
 from .locations import DEFAULT_COUNTY, data_home, search_path
 from .tables import (
-    DEMAND_COLUMNS,
     FLEET_COLUMNS,
     POINT_COLUMNS,
     check_unique,
+    demand_columns,
     read_table,
     rows_lost,
     shown,
+    unknown_crop_column,
 )
 
 LUNCH_FIELDS = ("lunch_from", "lunch_to", "lunch_minutes")
@@ -71,7 +73,13 @@ class County:
 
     def demand_rows(self) -> list[dict]:
         faults = Faults()
-        rows = read_table(self.dir / "demand.csv", DEMAND_COLUMNS, faults)
+        crops = crop_table()
+        rows = read_table(
+            self.dir / "demand.csv",
+            demand_columns(crops),
+            faults,
+            unknown=unknown_crop_column(crops),
+        )
         check_unique(rows, "point_id", str(self.dir / "demand.csv"), faults)
         ids = {p.id for p in self.points}
         for r in rows:

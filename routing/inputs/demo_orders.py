@@ -1,8 +1,10 @@
 """A day's demo orders from a county's demand profile (demand.csv): parcels delivered down to
-villages and produce collected up from them, the same for the same county, date and seed.
+villages, and parcels, returns and produce collected up from them, the same for the same
+county, date and seed.
 
-Used when a date has no order file. Every figure is a named constant here and is justified in
-data/README.md ("Demand model").
+Used when a date has no order file. Every figure is a named constant here, or a crop's row of
+the bundled crops.csv (`routing.inputs.crops`), and is justified in data/README.md ("Demand
+model").
 """
 
 from __future__ import annotations
@@ -15,9 +17,15 @@ import holidays
 import numpy as np
 
 from ..model.records import Order, ServicePoint
+from .crops import crop_table
 
 # --- last kilometre: parcels delivered ----------------------------------------------------------
-PARCELS_PER_PERSON_YEAR = 9.0  # co-distributed parcels per resident per year
+# Parcels delivered a year per resident of a rural county: 37 bn parcels were collected and
+# delivered in rural China in 2021 (State Post Bureau), 74 per rural resident (498 M), about
+# half of them delivered; a western county somewhat below that.
+RURAL_PARCELS_PER_PERSON_YEAR = 35.0
+CENTRE_SHARE = 0.75  # carried by the five couriers the centre co-distributes for (COURIERS)
+PARCELS_PER_PERSON_YEAR = RURAL_PARCELS_PER_PERSON_YEAR * CENTRE_SHARE  # demand.csv's default
 STATION_SHARE = 0.2  # of a town's parcels addressed to its township station
 KG_PER_PARCEL = 1.3
 LITRES_PER_KG_PARCEL = 4.6  # a 1.3 kg parcel is about 30 x 20 x 10 cm
@@ -25,6 +33,7 @@ EXPRESS_SHARE = 0.10  # delivery orders due by noon (priority 2)
 COLD_DELIVERY_PROB = 0.5  # chance a township station gets a chilled grocery order today
 COURIERS = {"ZTO": 0.30, "YTO": 0.22, "Yunda": 0.20, "STO": 0.15, "J&T": 0.13}
 WEEKDAY_FACTOR = (1.15, 1.05, 1.0, 1.0, 1.0, 0.9, 0.8)  # Monday first
+MAKE_UP_DAY_FACTOR = 1.0  # a weekend day worked to make up for a holiday (调休): a weekday
 MONTH_FACTOR = (1.0, 1.0, 0.9, 0.95, 1.0, 1.1, 0.95, 0.95, 1.0, 1.05, 1.3, 1.15)
 # The Spring Festival, by days from Chinese New Year's Day (the holidays package's date): the
 # New Year shopping arrives in the weeks before, couriers wind down from about a week before
@@ -48,68 +57,36 @@ HOLIDAY_FACTOR = 0.8  # other public holidays (and their days off): fewer parcel
 PEAKS = ((11, 11, 10, 0.6), (6, 18, 6, 0.3), (12, 12, 6, 0.2))  # (month, day, days, extra)
 PEAK_LAG_DAYS = 3  # parcels ordered on a shopping festival reach villages a few days later
 
-# --- first kilometre: produce collected ---------------------------------------------------------
-CROPS = ("apples", "kiwifruit", "noodles", "vegetables", "herbs")  # *_t columns of demand.csv
-COLD_SHARE = {"apples": 0.3, "kiwifruit": 0.5, "noodles": 0.0, "vegetables": 0.6, "herbs": 0.0}
-DESTINATION = {
-    "apples": "PARK",
-    "kiwifruit": "PARK",
-    "noodles": "HUB",
-    "vegetables": "HUB",
-    "herbs": "HUB",
-}
-CRATE = {
-    "apples": (12.0, 20.0),
-    "kiwifruit": (10.0, 16.0),
-    "noodles": (10.0, 15.0),
-    "vegetables": (15.0, 30.0),
-    "herbs": (20.0, 50.0),  # dried roots (rhubarb) in sacks
-}  # kg and litres per crate or box
+# --- first kilometre: parcels sent and returned -------------------------------------------------
+# demand.csv's `sent_year`: parcels village shops and sellers send a year (population.csv's
+# e-commerce parcels per resident, by county or region); they follow the shopping festivals a
+# day later (sellers ship the next day). Returns: a share of the parcels delivered a few days
+# before (within the 7-day no-questions return period).
+SEND_LAG_DAYS = 1
+RETURN_SHARE = 0.05
+RETURN_LAG_DAYS = 4
+
+# --- first kilometre: produce collected (each crop's crate, season ...: crops.csv) ---------------
 LOT_KG = 100.0  # growers call for a collection once about this much is ready
 MAX_ORDER_KG = 500.0  # larger harvests are booked as several orders (one per pallet load)
-PICKUP_WEEKDAY_FACTOR = (1.0, 1.0, 1.0, 1.0, 1.0, 0.9, 0.7)
-
-
-def _triangle(day: int, start: int, peak: int, end: int) -> float:
-    if day < start or day > end:
-        return 0.0
-    if day <= peak:
-        return (day - start + 1) / (peak - start + 1)
-    return (end - day + 1) / (end - peak + 1)
-
-
-HARVEST = {  # (start, peak, end, share of the year's volume) as (month, day)
-    "apples": (((9, 1), (10, 10), (11, 30), 0.8), ((12, 1), (1, 20), (3, 31), 0.2)),
-    "kiwifruit": (((9, 20), (10, 15), (11, 30), 0.9), ((12, 1), (12, 10), (1, 31), 0.1)),
-    "vegetables": (((5, 1), (6, 30), (8, 31), 1.0),),
-    "herbs": (((9, 20), (10, 31), (12, 31), 0.8), ((1, 1), (1, 15), (3, 31), 0.2)),  # dug, dried
-}
+PICKUP_WEEKDAY_FACTOR = (1.0, 1.0, 1.0, 1.0, 1.0, 0.9, 0.7)  # scaled to a mean of 1 below
+COLD_LATEST = 17 * 3600  # cold produce reaches the cold store the same afternoon
+LATEST = 18 * 3600
 
 
 def harvest_share(crop: str, day: dt.date) -> float:
-    """Share of a crop's annual volume collected on `day`: triangular seasons (start, peak, end)
-    that may cross the new year; noodles are made all year, a little more in winter."""
-    if crop == "noodles":
-        return (1.3 if day.month in (11, 12, 1) else 1.0) / (365 + 0.3 * 92)
-    total = 0.0
-    for start, peak, end, share in HARVEST[crop]:
-        for year in (day.year - 1, day.year):
-            s = dt.date(year, *start)
-            e = dt.date(year + (end < start), *end)
-            p = dt.date(year + (peak < start), *peak)
-            if s <= day <= e:
-                n, k, kp = (e - s).days + 1, (day - s).days, (p - s).days
-                w = (k + 1) / (kp + 1) if k <= kp else (n - k) / (n - kp)
-                total += share * w / ((n + 1) / 2)  # the weights of a span sum to (n + 1) / 2
-    return total
+    """Share of a crop's annual volume collected on `day` (crops.csv's seasons)."""
+    return crop_table()[crop].share_on(day)
 
 
 @functools.cache
-def _holidays(year: int) -> tuple[dt.date, frozenset[dt.date]]:
-    """Chinese New Year's Day and the other public holidays and days off of `year`."""
+def _holidays(year: int) -> tuple[dt.date, frozenset[dt.date], frozenset[dt.date]]:
+    """Chinese New Year's Day, the other public holidays and days off, and the weekend days
+    worked to make up for them (调休) of `year`."""
     days = holidays.China(years=year, language="en_US")
     new_year = min(d for d, name in days.items() if "Spring Festival" in name)
-    return new_year, frozenset(days)
+    make_up = frozenset(d for d in days.weekend_workdays if d.year == year)
+    return new_year, frozenset(days), make_up
 
 
 def festival_factor(day: dt.date) -> float:
@@ -123,20 +100,72 @@ def festival_factor(day: dt.date) -> float:
     return HOLIDAY_FACTOR if day in _holidays(day.year)[1] else 1.0
 
 
-def delivery_factor(day: dt.date) -> float:
-    """Weekday x month x holiday x shopping-festival multiplier on the average day's parcels."""
-    f = WEEKDAY_FACTOR[day.weekday()] * MONTH_FACTOR[day.month - 1] * festival_factor(day)
+def _weekday(day: dt.date, factors: tuple[float, ...]) -> float:
+    if day in _holidays(day.year)[2]:
+        return MAKE_UP_DAY_FACTOR
+    return factors[day.weekday()]
+
+
+def _shopping_peak(day: dt.date, lag: int) -> float:
+    f = 1.0
     for month, mday, days, extra in PEAKS:
-        start = dt.date(day.year, month, mday) + dt.timedelta(days=PEAK_LAG_DAYS - 2)
+        start = dt.date(day.year, month, mday) + dt.timedelta(days=lag - 2)
         k = (day - start).days
         if 0 <= k < days:
-            f *= 1.0 + extra * 2.0 * _triangle(k, 0, days // 2 - 1, days - 1)
+            peak = days // 2 - 1
+            w = (k + 1) / (peak + 1) if k <= peak else (days - k) / (days - peak)
+            f *= 1.0 + extra * 2.0 * w
     return f
+
+
+def _delivery_raw(day: dt.date) -> float:
+    return (
+        _weekday(day, WEEKDAY_FACTOR)
+        * MONTH_FACTOR[day.month - 1]
+        * festival_factor(day)
+        * _shopping_peak(day, PEAK_LAG_DAYS)
+    )
+
+
+def pickup_factor(day: dt.date) -> float:
+    """The weekday and the Spring Festival on produce collections: a week's mean is 1, and
+    the New Year's rush does not raise them."""
+    mean = sum(PICKUP_WEEKDAY_FACTOR) / len(PICKUP_WEEKDAY_FACTOR)
+    return _weekday(day, PICKUP_WEEKDAY_FACTOR) / mean * min(festival_factor(day), 1.0)
+
+
+def _sending_raw(day: dt.date) -> float:
+    return pickup_factor(day) * _shopping_peak(day, SEND_LAG_DAYS)
+
+
+@functools.cache
+def _year_mean(kind: str, year: int) -> float:
+    raw = _delivery_raw if kind == "delivery" else _sending_raw
+    days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+    return sum(raw(dt.date(year, 1, 1) + dt.timedelta(days=k)) for k in range(days)) / days
+
+
+def delivery_factor(day: dt.date) -> float:
+    """Weekday x month x holiday x shopping-festival multiplier on the average day's parcels,
+    scaled so that a year's days sum to the year's parcels."""
+    return _delivery_raw(day) / _year_mean("delivery", day.year)
+
+
+def sending_factor(day: dt.date) -> float:
+    """The same for the parcels sent from villages (a year's days sum to the year's)."""
+    return _sending_raw(day) / _year_mean("sending", day.year)
 
 
 def _courier(rng: np.random.Generator) -> str:
     names = list(COURIERS)
     return names[int(rng.choice(len(names), p=list(COURIERS.values())))]
+
+
+def parcels_year(profile: dict) -> float:
+    """Parcels the centre delivers to a point a year: demand.csv's figure, else its residents
+    at the model's rate (folders built before the column)."""
+    given = profile.get("parcels_year")
+    return float(given) if given is not None else profile["population"] * PARCELS_PER_PERSON_YEAR
 
 
 def generate_orders(
@@ -152,11 +181,11 @@ def generate_orders(
     hub = next(p.id for p in points if p.tier == "hub")
     facility = {"PARK": f"{adcode}-PARK", "COLD": f"{adcode}-COLD", "HUB": hub}
     date = day.isoformat()
-    factor = delivery_factor(day)
-    town_pop: dict[str, float] = {}
+    factor = delivery_factor(day) / 365.0
+    town_parcels: dict[str, float] = {}
     for prof in profiles:
         town = by_id[prof["point_id"]].town
-        town_pop[town] = town_pop.get(town, 0.0) + prof["population"]
+        town_parcels[town] = town_parcels.get(town, 0.0) + parcels_year(prof)
 
     orders: list[Order] = []
 
@@ -165,19 +194,20 @@ def generate_orders(
             Order(id=f"{day:%Y%m%d}-{len(orders) + 1:05d}", date=date, point=point.id, **kw)
         )
 
-    def deliveries(point: ServicePoint, mean_parcels: float):
+    def parcels(point: ServicePoint, mean_parcels: float, kind: str, goods: str):
+        """An order per courier with parcels here today (Poisson counts by market share)."""
         for courier, share in COURIERS.items():
             n = int(rng.poisson(mean_parcels * share))
             if n == 0:
                 continue
             kg = round(float(rng.gamma(4.0 * n, KG_PER_PARCEL / 4.0)), 1)
-            express = rng.random() < EXPRESS_SHARE
+            express = kind == "delivery" and rng.random() < EXPRESS_SHARE
             add(
                 point,
                 courier=courier,
-                kind="delivery",
-                destination="",
-                goods="parcels",
+                kind=kind,
+                destination="" if kind == "delivery" else hub,
+                goods=goods,
                 parcels=n,
                 kg=kg,
                 litres=round(kg * LITRES_PER_KG_PARCEL, 1),
@@ -187,10 +217,9 @@ def generate_orders(
                 priority=2 if express else 1,
             )
 
-    per_person_day = PARCELS_PER_PERSON_YEAR / 365.0 * factor
     for p in points:
-        if p.tier == "township" and p.id in town_pop:
-            deliveries(p, town_pop[p.id] * per_person_day * STATION_SHARE)
+        if p.tier == "township" and p.id in town_parcels:
+            parcels(p, town_parcels[p.id] * factor * STATION_SHARE, "delivery", "parcels")
             if rng.random() < COLD_DELIVERY_PROB:
                 n = int(rng.integers(5, 30))
                 kg = round(n * float(rng.uniform(2.0, 4.0)), 1)
@@ -210,13 +239,14 @@ def generate_orders(
                 )
     for prof in profiles:
         p = by_id[prof["point_id"]]
-        deliveries(p, prof["population"] * per_person_day * (1 - STATION_SHARE))
+        parcels(p, parcels_year(prof) * factor * (1 - STATION_SHARE), "delivery", "parcels")
 
-    weekday = PICKUP_WEEKDAY_FACTOR[day.weekday()] * min(festival_factor(day), 1.0)
+    weekday = pickup_factor(day)
     for prof in profiles:
         p = by_id[prof["point_id"]]
-        for crop in CROPS:
-            expect = (prof.get(f"{crop}_t") or 0.0) * 1000.0 * harvest_share(crop, day) * weekday
+        for crop in crop_table().values():
+            tonnes = prof.get(f"{crop.name}_t") or 0.0
+            expect = tonnes * 1000.0 * crop.share_on(day) * weekday
             if expect <= 0:
                 continue
             if expect >= LOT_KG:
@@ -225,15 +255,13 @@ def generate_orders(
                 kg = float(rng.uniform(0.6, 1.4) * LOT_KG)
             else:
                 continue
-            crate_kg, crate_l = CRATE[crop]
-            cold = bool(rng.random() < COLD_SHARE[crop])
-            dest = facility["COLD"] if cold else facility[DESTINATION[crop]]
+            cold = bool(rng.random() < crop.cold_share)
+            dest = facility["COLD"] if cold else facility[crop.destination]
             if dest not in by_id:
                 dest = hub
-            ready = 9 * 3600 if crop in ("apples", "kiwifruit", "vegetables") else p.opens
-            latest = 17 * 3600 if cold else 18 * 3600
-            crates_total = max(1, math.ceil(kg / crate_kg))
-            lots = math.ceil(crates_total * crate_kg / MAX_ORDER_KG)  # big harvests: several orders
+            ready = crop.ready_s if crop.ready_s is not None else p.opens
+            crates_total = max(1, math.ceil(kg / crop.crate_kg))
+            lots = math.ceil(crates_total * crop.crate_kg / MAX_ORDER_KG)  # several orders
             for lot in range(lots):
                 crates = crates_total // lots + (lot < crates_total % lots)
                 add(
@@ -241,13 +269,25 @@ def generate_orders(
                     courier=_courier(rng),
                     kind="pickup",
                     destination=dest,
-                    goods=crop,
+                    goods=crop.name,
                     parcels=crates,
-                    kg=round(crates * crate_kg * float(rng.uniform(0.9, 1.0)), 1),
-                    litres=round(crates * crate_l, 1),
+                    kg=round(crates * crop.crate_kg * float(rng.uniform(0.9, 1.0)), 1),
+                    litres=round(crates * crop.crate_litres, 1),
                     earliest=max(p.opens, ready),
-                    latest=min(p.closes, latest),
+                    latest=min(p.closes, COLD_LATEST if cold else LATEST),
                     cold_chain=cold,
                     priority=3 if cold else 1,
                 )
+
+    sending = sending_factor(day) / 365.0
+    returning = (
+        RETURN_SHARE
+        * delivery_factor(day - dt.timedelta(days=RETURN_LAG_DAYS))
+        / 365.0
+        * min(festival_factor(day), 1.0)
+    )
+    for prof in profiles:
+        p = by_id[prof["point_id"]]
+        parcels(p, (prof.get("sent_year") or 0.0) * sending, "pickup", "parcels")
+        parcels(p, parcels_year(prof) * (1 - STATION_SHARE) * returning, "pickup", "returns")
     return orders

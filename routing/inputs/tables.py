@@ -7,6 +7,7 @@ Column names, units and meanings here are the contract documented in data/README
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import math
 from collections.abc import Callable, Iterable
@@ -134,6 +135,7 @@ class Column:
 # (one order per lot of produce) and the documentation figures within reason.
 MAX_POPULATION = 1_000_000  # residents of one village-level unit (a large one has 10,000)
 MAX_CROP_T = 20_000  # t/year of one crop from one village (a large apple village: 5,000)
+MAX_PARCELS_YEAR = 10_000_000  # parcels a year to or from one point (a big one: 200,000)
 MAX_PRICE_YUAN = 1e9
 MAX_DAY_YUAN = 1e6  # a vehicle's or driver's day
 
@@ -290,25 +292,206 @@ CALENDAR_COLUMNS = (
     Column("max_wait_days", _integer(0, 6), "days", "the parcel waiting limit it was made for"),
 )
 
-DEMAND_COLUMNS = (
+DEMAND_COLUMNS = (  # and a `<crop>_t` column per crop the county sells (`demand_columns`)
     Column("point_id", _text, "", "village-level service point"),
-    Column("population", _integer(0, MAX_POPULATION), "people", "residents (generated estimate)"),
     Column(
-        "apples_t",
-        _number(0, MAX_CROP_T),
-        "t/year",
-        "apples sold online, collected by the fleet",
+        "population", _integer(0, MAX_POPULATION), "people", "residents (census figure, spread)"
     ),
-    Column("kiwifruit_t", _number(0, MAX_CROP_T), "t/year", "kiwifruit sold online"),
-    Column("noodles_t", _number(0, MAX_CROP_T), "t/year", "hand-made noodles sold online"),
-    Column("vegetables_t", _number(0, MAX_CROP_T), "t/year", "vegetables and melons sold online"),
     Column(
-        "herbs_t",
-        _number(0, MAX_CROP_T),
-        "t/year",
-        "medicinal herbs sold online (optional: folders built before it have none)",
+        "parcels_year",
+        _number(0, MAX_PARCELS_YEAR),
+        "parcels/year",
+        "parcels the centre delivers to the point a year (blank or left out: population x "
+        "the model's rate)",
         optional=True,
     ),
+    Column(
+        "sent_year",
+        _number(0, MAX_PARCELS_YEAR),
+        "parcels/year",
+        "e-commerce parcels sent from the point a year, collected for the hub (blank or left "
+        "out: none)",
+        optional=True,
+    ),
+)
+CROP_SUFFIX = "_t"  # demand.csv's column of a crop: `<crop>_t`, tonnes a year sold online
+
+
+def crop_column(crop: str) -> Column:
+    return Column(
+        f"{crop}{CROP_SUFFIX}",
+        _number(0, MAX_CROP_T),
+        "t/year",
+        f"{crop} sold online, collected by the fleet (a column per crop of the county)",
+        optional=True,
+    )
+
+
+def demand_columns(crops: Iterable[str]) -> tuple[Column, ...]:
+    """demand.csv's columns for these crops (the crop catalogue's names, in its order)."""
+    return (*DEMAND_COLUMNS, *(crop_column(c) for c in crops))
+
+
+def unknown_crop_column(crops: Iterable[str]) -> Callable[[str], str | None]:
+    """For `read_table`: a message for a header's `*_t` column that is no known crop."""
+    known = tuple(crops)
+
+    def check(name: str) -> str | None:
+        if name.endswith(CROP_SUFFIX) and name[: -len(CROP_SUFFIX)] not in known:
+            return (
+                f"unknown crop column {shown(name)}: a crop's column is <crop>_t, for the "
+                f"crops of crops.csv ({', '.join(known)})"
+            )
+        return None
+
+    return check
+
+
+# --- the bundled tables `route data build` reads (data/README.md, "Demand model") ---------------
+MonthDay = tuple[int, int]
+SeasonRow = tuple[MonthDay, MonthDay | None, MonthDay, float]  # start, peak or None, end, share
+SEASON_FORMAT = (
+    "MM-DD/MM-DD/MM-DD:share (start/peak/end) or MM-DD..MM-DD:share (flat), ';'-separated"
+)
+
+
+def _month_day(v: str) -> MonthDay:
+    try:
+        month, day = (int(x) for x in v.strip().split("-"))
+        dt.date(2025, month, day)  # a year without 29 February: every year has the day
+    except ValueError:
+        raise ValueError(f"{shown(v)} is not a day of the year MM-DD") from None
+    return month, day
+
+
+def _days_after(start: MonthDay, day: MonthDay) -> int:
+    """Days from `start` to the next `day` (in a year without 29 February)."""
+    first = dt.date(2025, *start)
+    return (dt.date(2025 + (day < start), *day) - first).days
+
+
+def _seasons(v: str) -> tuple[SeasonRow, ...]:
+    """Selling seasons: (start, peak or None for a flat span, end, share of the year), the
+    shares summing to 1."""
+    out: list[SeasonRow] = []
+    for part in (x.strip() for x in v.split(";")):
+        if not part:
+            continue
+        span, _, share_text = part.partition(":")
+        share = _number(0, 1, positive=True)(share_text) if share_text.strip() else -1.0
+        if share < 0:
+            raise ValueError(f"season {shown(part)}: no share; the format is {SEASON_FORMAT}")
+        if ".." in span:
+            start, end = (_month_day(x) for x in span.split("..", 1))
+            out.append((start, None, end, share))
+            continue
+        days = span.split("/")
+        if len(days) != 3:
+            raise ValueError(f"season {shown(part)}: the format is {SEASON_FORMAT}")
+        start, peak, end = (_month_day(x) for x in days)
+        if _days_after(start, peak) > _days_after(start, end):
+            raise ValueError(f"season {shown(part)}: its peak is not between its start and end")
+        out.append((start, peak, end, share))
+    if not out:
+        raise ValueError(f"no season; the format is {SEASON_FORMAT}")
+    total = sum(s[3] for s in out)
+    if abs(total - 1.0) > 0.005:
+        raise ValueError(f"the seasons' shares add up to {total:g}, not 1")
+    return tuple(out)
+
+
+def _crop_name(v: str) -> str:
+    name = v.strip()
+    if not name or not all(c.islower() or c == "_" for c in name) or name.endswith("_"):
+        raise ValueError(f"{shown(v)} is not a crop name (lowercase letters and _)")
+    return name
+
+
+def _prefix(v: str) -> str:
+    if not v.strip().isdigit() or len(v.strip()) > 12:
+        raise ValueError(f"{shown(v)} is not a division-code prefix (digits)")
+    return v.strip()
+
+
+def longest_prefix(rows: list[dict], adcode: str) -> list[dict]:
+    """The rows of a prefix table (terrain.csv, population.csv, produce.csv) whose
+    `adcode_prefix` starts county `adcode`'s code, longest prefix first."""
+    hits = [r for r in rows if "adcode_prefix" not in r["_bad"] and r.get("adcode_prefix")]
+    hits = [r for r in hits if adcode.startswith(r["adcode_prefix"])]
+    return sorted(hits, key=lambda r: -len(r["adcode_prefix"]))
+
+
+TERRAIN_COLUMNS = (
+    Column("adcode_prefix", _prefix, "", "division-code prefix; the longest matching wins"),
+    Column("class", _crop_name, "", "a terrain class of routing/datasets/terrain.py"),
+    Column("region", _text, "", "the county or region, for people"),
+    Column("source", _text, "", "where the class comes from"),
+)
+
+
+CROP_COLUMNS = (
+    Column("crop", _crop_name, "", "crop name; demand.csv's column is <crop>_t"),
+    Column("label", _text, "", "what it is, for people"),
+    Column("crate_kg", _number(positive=True, hi=1000), "kg", "a crate, box or sack"),
+    Column("crate_litres", _number(positive=True, hi=2000), "L", "its volume"),
+    Column("cold_share", _number(0, 1), "", "share of the collections that need the cold chain"),
+    Column("destination", _choice(("PARK", "HUB")), "", "where ambient collections go"),
+    Column(
+        "ready",
+        parse_hhmm,
+        "HH:MM",
+        "ready for collection (blank: when the point opens)",
+        optional=True,
+    ),
+    Column("grows", _choice(("north", "south", "any")), "", "where in the county it leans"),
+    Column("villages", _number(0, 1, positive=True), "", "share of rural villages that sell it"),
+    Column(
+        "keeps_days",
+        _integer(0, 6),
+        "days",
+        "how long it may wait at the village point for a collection (visit calendars)",
+    ),
+    Column("seasons", _seasons, "", SEASON_FORMAT),
+    Column("source", _text, "", "where the figures come from"),
+)
+
+PRODUCE_COLUMNS = (
+    Column("adcode_prefix", _prefix, "", "division-code prefix; the longest matching wins"),
+    Column("region", _text, "", "the county or region, for people"),
+    Column("crop", _crop_name, "", "a crop of crops.csv"),
+    Column("tonnes", _number(0, 1e6), "t/year", "sold online and collected by the fleet"),
+    Column(
+        "basis", _choice(("county", "per_100k")), "", "for the county, or per 100,000 residents"
+    ),
+    Column("source", _text, "", "where the figure comes from"),
+)
+
+POPULATION_COLUMNS = (
+    Column("adcode_prefix", _prefix, "", "division-code prefix; the longest matching row wins"),
+    Column("region", _text, "", "the county or region, for people"),
+    Column(
+        "population",
+        _integer(1, 100_000_000),
+        "people",
+        "residents of the county (census)",
+        optional=True,
+    ),
+    Column("year", _integer(1950, 2100), "", "of the census or estimate", optional=True),
+    Column(
+        "rural_per_unit",
+        _number(positive=True, hi=MAX_POPULATION),
+        "people",
+        "residents per rural village-level unit, where no county figure is given",
+        optional=True,
+    ),
+    Column(
+        "sent_per_person",
+        _number(0, 1000),
+        "parcels/year",
+        "e-commerce parcels each resident sends a year (blank: the shorter prefix's)",
+        optional=True,
+    ),
+    Column("source", _text, "", "where the figures come from"),
 )
 
 
@@ -377,11 +560,22 @@ def _read_bytes(path: Path, name: str, faults: Faults) -> bytes | None:
 
 
 def _header(
-    cells: list[str], columns: tuple[Column, ...], name: str, faults: Faults
+    cells: list[str],
+    columns: tuple[Column, ...],
+    name: str,
+    faults: Faults,
+    unknown: Callable[[str], str | None] | None = None,
 ) -> dict[str, int] | None:
-    """Position of each column present; None (with faults) if one is missing or repeated."""
+    """Position of each column present; None (with faults) if one is missing or repeated, or
+    if `unknown` has a message for a column that is none of `columns`."""
     header = [h.strip() for h in cells]
     ok = True
+    names = {c.name for c in columns}
+    for h in header:
+        message = unknown(h) if unknown is not None and h not in names else None
+        if message:
+            faults.add(name, message, row=1, field=h)
+            ok = False
     for c in columns:
         at = [k + 1 for k, h in enumerate(header) if h == c.name]
         if not at and not c.optional:
@@ -402,7 +596,11 @@ def _header(
 
 
 def read_table(
-    path: Path, columns: tuple[Column, ...], faults: Faults, label: str | None = None
+    path: Path,
+    columns: tuple[Column, ...],
+    faults: Faults,
+    label: str | None = None,
+    unknown: Callable[[str], str | None] | None = None,
 ) -> list[dict]:
     """Parse every row; bad cells go to `faults` (file, row, field), good values to the rows.
     Each returned dict has the parsed columns plus '_row'. Rows with a bad cell are still
@@ -411,7 +609,8 @@ def read_table(
     Whatever the bytes, nothing raises: a file that is not a UTF-8 CSV, an empty file, a
     repeated or missing column, a row with more or fewer cells than the header, an over-long
     cell and a CSV syntax error (a stray quote mark) are faults; reading stops at a syntax
-    error, at a NUL byte (a binary file) and after KEPT_FAULTS faults in the file."""
+    error, at a NUL byte (a binary file) and after KEPT_FAULTS faults in the file. Columns
+    beyond `columns` are ignored, unless `unknown` has a message for one (a fault)."""
     name = label or str(path)
     data = _read_bytes(path, name, faults)
     text = None if data is None else _decode(data, name, faults)
@@ -440,7 +639,7 @@ def read_table(
             faults.add(name, "has a NUL byte: not a text CSV file; reading stopped here", row=k)
             break
         if pos is None:  # the header row
-            pos = _header(cells, columns, name, faults)
+            pos = _header(cells, columns, name, faults, unknown)
             if pos is None:
                 return []
             width = len(cells)
@@ -499,16 +698,22 @@ def rows_lost(faults: Faults, file: str) -> bool:
     return any(f.file == file and f.row and f.row > 1 and f.field is None for f in faults.items)
 
 
-def check_unique(rows: list[dict], key: str, file: str, faults: Faults) -> None:
-    first: dict[str, int] = {}
+def check_unique(
+    rows: list[dict], key: str, file: str, faults: Faults, within: str | None = None
+) -> None:
+    """A fault for each row whose `key` an earlier row has (in the same `within` value)."""
+    first: dict[tuple, int] = {}
     for r in rows:
-        if key in r["_bad"] or key not in r:
+        if key in r["_bad"] or key not in r or (within and within in r["_bad"]):
             continue
-        v = r[key]
+        v = (r[within] if within else None, r[key])
         if v in first:
-            faults.add(
-                file, f"duplicate id {shown(v)} (first on row {first[v]})", row=r["_row"], field=key
+            what = (
+                f"duplicate {key} {shown(v[1])} for {within} {shown(v[0])}"
+                if within
+                else (f"duplicate id {shown(v[1])}")
             )
+            faults.add(file, f"{what} (first on row {first[v]})", row=r["_row"], field=key)
         else:
             first[v] = r["_row"]
 

@@ -49,7 +49,7 @@ def set_aside(
     why: list[str] = []
     for fleet in sorted(sets, key=lambda s: (sum(vehicles[v].capacity_kg for v in s), sorted(s))):
         trips = sum(vehicles[v].max_trips for v in fleet)
-        for kind, noun in (("delivery", "deliveries"), ("pickup", "produce")):
+        for kind, noun in (("delivery", "deliveries"), ("pickup", "pickups")):
             members = [
                 k for k, vs in candidates.items() if orders[k].kind == kind and fleet.issuperset(vs)
             ]

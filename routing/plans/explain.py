@@ -149,7 +149,7 @@ def _fleet_full(problem: Problem, o: Order) -> str:
     trips = sum(v.max_trips for v in problem.vehicles)
     kind = "delivery" if o.kind == "delivery" else "pickup"
     moved = sum(x.kg for x in problem.orders if x.kind == kind)
-    what = "deliveries" if kind == "delivery" else "produce to collect"
+    what = "deliveries" if kind == "delivery" else "pickups"
     if moved > capacity:
         return f"fleet full: {_t(moved)} of {what} today, {_t(capacity)} of capacity in " + (
             "one trip per vehicle" if trips == len(problem.vehicles) else f"{trips} trips"
