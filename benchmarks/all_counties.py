@@ -1,7 +1,9 @@
 """Every county of a division-data folder built and loaded: `route data build` into a scratch
-folder, then the loader a plan starts with (`load_county`, road graph snapped and connected).
-Prints a line per county (class, circuity, dead ends, seconds) or its error, then the counts
-and total time. The full Shaanxi and Gansu data is in the shared material:
+folder, then everything `route plan` does before its search (`load_day`: the folder's checks,
+the day's demo orders, every point snapped to a connected road graph, the matrices), and with
+`--plan-seconds S` the plan itself, validated. Prints a line per county (class, circuity,
+dead ends, orders, seconds) or its error, then the counts and total time. The full Shaanxi and
+Gansu data is in the shared material:
 
     python benchmarks/all_counties.py --raw ../shared/data/raw/vonng_adcode [--only 6212]
 """
@@ -19,12 +21,15 @@ def main() -> None:
     ap.add_argument("--raw", type=Path, required=True, help="Vonng/adcode layout")
     ap.add_argument("--only", default="", help="adcode prefix, e.g. 6212")
     ap.add_argument("--placement-only", action="store_true", help="town placement, no roads")
+    ap.add_argument("--date", default="2026-11-29", help="the day whose demo orders are loaded")
+    ap.add_argument("--plan-seconds", type=float, default=0.0, help="also plan, this limit")
     args = ap.parse_args()
 
     from routing.datasets.build import build_county
     from routing.errors import RouteError
-    from routing.inputs.county import load_county
-    from routing.network.graph import dead_end_share, read_road_arrays, snap_points
+    from routing.model.params import SolveParams
+    from routing.network.graph import dead_end_share, read_road_arrays
+    from routing.pipeline import load_day, solve_day
 
     codes = sorted(
         p.stem
@@ -42,14 +47,18 @@ def main() -> None:
             t = time.perf_counter()
             try:
                 report = build_county(code, args.raw, Path(scratch))
-                county = load_county(report.meta["slug"], Path(scratch))
-                arrays = read_road_arrays(county.graph_path)
-                snap_points(arrays, county.points)  # every point on a road, all connected
                 meta = report.meta
+                day = load_day(meta["slug"], args.date, Path(scratch), Path(scratch) / "cache")
+                arrays = read_road_arrays(day.county.graph_path)
+                planned = ""
+                if args.plan_seconds:
+                    plan = solve_day(day, SolveParams(time_limit=args.plan_seconds))
+                    planned = f"{plan.cost_yuan:10,.2f} yuan {len(plan.unserved):4} unserved "
                 print(
                     f"{code} {meta['name']:8} {meta.get('terrain', {}).get('class', 'plain'):8} "
                     f"circuity {meta['road_network']['circuity']['ratio_of_sums']:.3f} "
                     f"dead ends {dead_end_share(arrays):.1%} "
+                    f"{len(day.problem.orders):5} orders {planned}"
                     f"{time.perf_counter() - t:6.1f} s",
                     flush=True,
                 )
