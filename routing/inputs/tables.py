@@ -706,13 +706,11 @@ def check_unique(
     for r in rows:
         if key in r["_bad"] or key not in r or (within and within in r["_bad"]):
             continue
-        v = (r[within] if within else None, r[key])
+        v = (str(r[within]) if within else "", r[key])
         if v in first:
-            what = (
-                f"duplicate {key} {shown(v[1])} for {within} {shown(v[0])}"
-                if within
-                else (f"duplicate id {shown(v[1])}")
-            )
+            what = f"duplicate id {shown(v[1])}"
+            if within:
+                what = f"duplicate {key} {shown(v[1])} for {within} {shown(v[0])}"
             faults.add(file, f"{what} (first on row {first[v]})", row=r["_row"], field=key)
         else:
             first[v] = r["_row"]
