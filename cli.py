@@ -650,6 +650,185 @@ def schedule_cmd(start, end, county, max_wait, daily_parcels, data_dir):
     click.echo(f"  village visits a week: {s.visits_saved:.0%} fewer than visiting daily")
 
 
+def _date_range(ctx, param, value):
+    from routing.units import parse_date_range
+
+    try:
+        return parse_date_range(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command("compare")
+@click.argument(
+    "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--dates",
+    required=True,
+    callback=_date_range,
+    help="Dates to plan: YYYY-MM-DD..YYYY-MM-DD (both included) or one date.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds of solve stage for each scenario, date and seed.",
+)
+@click.option(
+    "--seeds",
+    type=click.IntRange(1, 20),
+    default=2,
+    show_default=True,
+    help="Search seeds per scenario and date (0, 1, ...): their spread is the run-to-run "
+    "noise against which differences are flagged.",
+)
+@iterations_option
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local processes (default: one per core).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    help="Address of an existing Dask scheduler (tcp://host:8786) to run the plans on instead.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("compare"),
+    show_default=True,
+    help="Folder for compare.csv (a row per scenario, date and seed) and compare.png.",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@data_dir_option
+@_fail_cleanly
+def compare_cmd(
+    scenarios, dates, time_limit, seeds, iterations, workers, scheduler, out, quiet, data_dir
+):
+    """Plan each scenario on each date with several seeds and print their KPIs side by side
+    (vehicles, km, hours, costs, cost per parcel, orders served, unserved by reason, villagers'
+    access to their service point), each difference to the first scenario flagged where it is
+    within the seeds' noise. Writes the table as CSV and a PNG chart.
+
+    \b
+    Example:
+      route compare scenarios/wugong-base.toml scenarios/wugong-fleet-25.toml \\
+          --dates 2026-11-23..2026-11-29 --time-limit 10
+    """
+    from routing.atomic import write_atomic
+    from routing.scenarios.compare import compare_scenarios, read_all
+    from routing.scenarios.kpi_table import chart_png, rows_csv, table_text
+
+    read_all(list(scenarios), data_dir)  # every file's problems before any work
+    n = len(scenarios) * len(dates) * seeds
+    with click.progressbar(
+        length=n,
+        label=f"planning {n} scenario-days",
+        file=sys.stderr,
+        show_pos=True,
+        hidden=quiet,
+    ) as bar:
+        result = compare_scenarios(
+            list(scenarios),
+            dates,
+            list(range(seeds)),
+            time_limit,
+            iterations,
+            workers,
+            scheduler,
+            data_dir,
+            done=lambda k, total: bar.update(1),
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / "compare.csv", rows_csv(list(result.rows)))
+    title = f"{', '.join(s.name for s in result.scenarios)}: {dates[0]}..{dates[-1]}"
+    write_atomic(out / "compare.png", chart_png(result.summary, title))
+    click.echo(table_text(result.summary, list(result.rows), seeds))
+    click.echo(
+        f"\n{len(result.rows)} plans, all validated; {out / 'compare.csv'}, {out / 'compare.png'}"
+    )
+
+
+@main.command("site")
+@click.option("--add", "k", type=click.IntRange(1, 50), required=True, help="New points to choose.")
+@click.option(
+    "--candidates",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV of candidates (id, name, lon, lat in WGS-84); default: generated from road "
+    "junctions and village points at least 500 m from every service point.",
+)
+@county_option
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds for the exact model; a result it has not proven optimal is marked so.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Scenario file to write (default: scenarios/<county>-site-<K>.toml).",
+)
+@data_dir_option
+@_fail_cleanly
+def site_cmd(k, candidates, county, time_limit, out, data_dir):
+    """Choose the K best new service points: the villagers' access distance on the road
+    network saved, less the routing cost of one more stop, by an exact model (CP-SAT). Writes
+    a scenario file with the chosen points, ready for `route compare`.
+
+    \b
+    Example:
+      route site --add 1
+      route site --add 3 --candidates candidates.csv --county wugong --out new.toml
+    """
+    from routing.atomic import write_atomic
+    from routing.inputs.county import load_county
+    from routing.scenarios.scenario_file import AddedPoint, scenario_text
+    from routing.scenarios.siting import read_candidates, site_county
+
+    c = load_county(county, data_dir)
+    given = read_candidates(candidates) if candidates is not None else None
+    r = site_county(c, k, given, time_limit)
+    proven = (
+        "proven optimal"
+        if r.status == "OPTIMAL"
+        else (
+            f"NOT proven optimal ({r.status}): the best found in {time_limit:g} s; the bound "
+            f"allows at most {r.bound_yuan:,.2f} yuan a day"
+        )
+    )
+    click.echo(f"{c.slug}: {r.k} new service point(s) from {r.candidates} candidates, {proven}")
+    for s in r.chosen:
+        click.echo(
+            f"  {s.id} {s.name} ({s.lon:.6f}, {s.lat:.6f}): nearest for {s.residents:,.0f} "
+            f"residents; one more stop, {s.detour_m / 1000:.1f} km of detour, "
+            f"{s.stop_yuan:,.2f} yuan a day"
+        )
+    click.echo(
+        f"  saves {r.objective_yuan:,.2f} yuan a day (villagers' trips less the stops); access "
+        f"mean {r.before.mean_m:,.0f} -> {r.after.mean_m:,.0f} m, 95th percentile "
+        f"{r.before.p95_m:,.0f} -> {r.after.p95_m:,.0f} m"
+    )
+    path = out or Path("scenarios") / f"{c.slug}-site-{k}.toml"
+    added = [AddedPoint(s.id, s.name, s.lon, s.lat, "") for s in r.chosen]
+    comment = (
+        f"written by route site --add {k}: {proven}; saves {r.objective_yuan:,.2f} yuan a day\n"
+        f"access mean {r.before.mean_m:,.0f} -> {r.after.mean_m:,.0f} m"
+    )
+    write_atomic(
+        path,
+        scenario_text(f"{c.slug}-site-{k}", c.slug, f"{k} new service point(s)", added, comment),
+    )
+    click.echo(f"wrote {path}")
+
+
 @main.command("costs")
 @click.option("--year", type=click.IntRange(2000, 2100), required=True, help="Calendar year.")
 @county_option

@@ -99,6 +99,18 @@ def load_day(
     return _day(c, day.isoformat(), cal.planned, path, seed, cache_dir, progress, t, cal)
 
 
+def day_of_orders(
+    county: County,
+    date: str,
+    orders: tuple[Order, ...],
+    cache_dir: Path | None = None,
+    progress: Progress = _quiet,
+) -> Day:
+    """A day of `county` with the given orders: a county a scenario changed (its points, its
+    fleet) and the orders it moved or scaled."""
+    return _day(county, date, orders, None, None, cache_dir, progress, time.perf_counter())
+
+
 def _day(
     c: County,
     date: str,

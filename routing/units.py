@@ -55,6 +55,23 @@ def parse_date(text: str) -> dt.date:
         raise ValueError(f"'{text}' is not a valid calendar date") from exc
 
 
+MAX_RANGE_DAYS = 366
+
+
+def parse_date_range(text: str) -> list[dt.date]:
+    """'2026-10-05..2026-10-11' -> its days, both ends included; one date is a range of one
+    day. An empty range (the end before the start) or one longer than a year is refused."""
+    first, sep, last = text.strip().partition("..")
+    start = parse_date(first)
+    end = parse_date(last) if sep else start
+    if end < start:
+        raise ValueError(f"'{text}' is an empty date range: {end} is before {start}")
+    days = (end - start).days + 1
+    if days > MAX_RANGE_DAYS:
+        raise ValueError(f"'{text}' is {days} days long: at most {MAX_RANGE_DAYS}")
+    return [start + dt.timedelta(days=k) for k in range(days)]
+
+
 def parse_bool(text: str) -> bool:
     t = text.strip().lower()
     if t in ("1", "true", "yes", "y"):

@@ -11,10 +11,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from routing.model.params import SolveParams
+from routing.model.schedule import evaluate
+from routing.model.visits import build_nodes
+from routing.pipeline import load_day
 from routing.plans.validate import replay, validate
+from routing.scenarios.couriers import courier_problems
+from routing.solve.construction import greedy_routes
+from routing.solve.repair import trim_to_rules
 from routing.solve.solver import solve_problem
 
-from .conftest import H, budget, make_problem, order, plan_of, point, vehicle
+from .conftest import WUGONG, H, budget, make_problem, order, plan_of, point, vehicle
 from .test_model_bruteforce import compass_villages, long_drives_need_rests, solve_and_compare
 
 
@@ -120,3 +127,28 @@ def test_route_check_catches_a_lunch_left_out():
     tampered = replay(replace(plan, routes=(replace(route, stops=stops),)), problem)
     found = [v for v in validate(tampered, problem) if v.rule == "breaks"]
     assert [v.message for v in found] == ["no 30-minute lunch break between 11:30:00 and 13:30:00"]
+
+
+def test_a_route_its_rests_push_past_the_shift_is_trimmed_to_the_rules():
+    """An engine plans without the rests where the shift holds no reserve for them; a route
+    that comes back over its shift loses visits from its end, not the whole plan."""
+    problem = long_drives_need_rests()
+    nm = build_nodes(problem)
+    (seq,) = greedy_routes(nm)  # both villages, a rest before each
+    full = evaluate(problem, nm.nodes, 0, seq)
+    short = replace(problem.vehicles[0], max_work_s=full.ret - full.depart - 1)
+    tight = replace(problem, vehicles=(short,))
+    assert not evaluate(tight, nm.nodes, 0, seq).feasible
+    (kept,) = trim_to_rules(replace(nm, problem=tight), (seq,))
+    assert list(kept) == list(seq[: len(kept)]) and len(kept) < len(seq)
+    assert evaluate(tight, nm.nodes, 0, kept).feasible
+
+
+def test_a_courier_fleet_searched_on_one_core_gives_a_valid_plan():
+    """Wugong's STO orders of 2026-11-29 on its five vehicles, one PyVRP search (one core): the
+    search returned a van 6 minutes over its 10-hour tour once its 20-minute rest was added,
+    and the day failed with 'an infeasible route'."""
+    day = load_day("wugong", "2026-11-29", data_dir=WUGONG.parent).problem
+    sto = dict(courier_problems(day))["STO"]
+    solved = solve_problem(sto, SolveParams(time_limit=600, iterations=30, workers=1))
+    assert validate(plan_of(sto, solved), sto) == []

@@ -14,19 +14,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..costs.tariff import (
+    LIFE_YEARS,
+    RESIDUAL_SHARE,
+    SALARIED_HOURS,
+    driver_day_yuan,
+    overtime_per_hour_yuan,
+    vehicle_day_yuan,
+)
 from ..units import parse_hhmm
 
 REFERENCE_VILLAGES = 196  # Wugong's village-level units, for which the fleet is 30 vehicles
 REFERENCE_FLEET = 30
 
-# Standing costs (data/README.md, "Costs")
-LIFE_YEARS = 8  # straight-line depreciation of a light commercial vehicle
-RESIDUAL_SHARE = 0.05  # of the purchase price, left at the end of its life
-ON_COSTS = 1.25  # social insurance and housing fund on top of the gross wage
-RELIEF = 7 / 6  # drivers work 6 days a week and the fleet 7: one relief driver per six
-MONTHLY_WORKDAYS = 21.75  # PRC statutory average, the base of hourly and overtime pay
-OVERTIME_RATE = 1.5  # Labour Law Art. 44: at least 150 % of the hourly wage on working days
-SALARIED_HOURS = 8.0
 # A second wave on peak days (data/README.md, "Trips"): each vehicle may come back once to
 # unload produce and load more deliveries, half an hour at the dock.
 MAX_TRIPS = 2
@@ -66,17 +66,15 @@ class VehicleType:
 
     @property
     def vehicle_day_yuan(self) -> float:
-        depreciation = self.price_yuan * (1 - RESIDUAL_SHARE) / LIFE_YEARS
-        return round((depreciation + self.insurance_yuan_year) / 365, 2)
+        return vehicle_day_yuan(self.price_yuan, self.insurance_yuan_year)
 
     @property
     def driver_day_yuan(self) -> float:
-        return round(self.wage_yuan_month * 12 * ON_COSTS * RELIEF / 365, 2)
+        return driver_day_yuan(self.wage_yuan_month)
 
     @property
     def overtime_per_hour_yuan(self) -> float:
-        hourly = self.wage_yuan_month / MONTHLY_WORKDAYS / SALARIED_HOURS
-        return round(hourly * OVERTIME_RATE, 2)
+        return overtime_per_hour_yuan(self.wage_yuan_month)
 
 
 VEHICLE_TYPES = (

@@ -497,6 +497,13 @@ POPULATION_COLUMNS = (
 
 # A courier's own routes for `route import` (docs/route-files.md): a row per stop, with the
 # depot rows around each route. Other columns of our CSV export are allowed and ignored.
+CANDIDATE_COLUMNS = (  # route site --candidates
+    Column("id", _text, "", "the new service point's id"),
+    Column("name", _optional_text, "", "its name (blank: the id)", optional=True),
+    Column("lon", _number(-180, 180), "degrees", "WGS-84 longitude"),
+    Column("lat", _number(-90, 90), "degrees", "WGS-84 latitude"),
+)
+
 ROUTE_COLUMNS = (
     Column("vehicle", _text, "", "vehicle id"),
     Column(

@@ -42,6 +42,24 @@ def _cheapest_place(
     return best
 
 
+def trim_to_rules(nm: NodeModel, routes: Routes) -> Routes:
+    """Each route that breaks a rule loses visits from its end (with their drops) until it
+    keeps them all. An engine's model leaves out what only the timing rule adds (a rest after
+    four hours' driving where the shift holds no reserve for it: `Problem.break_reserve`), so a
+    route it calls feasible can come back a few minutes over its shift; the visits taken off
+    get their second chance in the repairs that follow."""
+    p = nm.problem
+    out = []
+    for v, seq in enumerate(routes):
+        kept = list(seq)
+        while kept and not evaluate(p, nm.nodes, v, kept).feasible:
+            last = next(k for k in reversed(visits_of(kept)) if not nm.nodes[k].unload)
+            gone = {last, nm.nodes[last].pair}
+            kept = tidy([k for k in kept if k not in gone])
+        out.append(tuple(kept))
+    return tuple(out)
+
+
 def _empty(n: Node) -> Node:
     """A node that stands for no order (superseded by a bigger part)."""
     return replace(

@@ -17,7 +17,13 @@ from ..plans.document import Route, Stop, Unserved
 from .construction import fill_idle
 from .engines import portfolio
 from .reasons import dropped_reasons
-from .repair import place_cold_legs, place_leftovers, place_on_idle, place_set_aside
+from .repair import (
+    place_cold_legs,
+    place_leftovers,
+    place_on_idle,
+    place_set_aside,
+    trim_to_rules,
+)
 
 # Kept for the steps after the search: 5 % of the limit, or less on small days (measured: 0.05 s
 # on Lixian's harvest day with nothing left out, under 4 s with 544 of its 1,569 stops out).
@@ -123,7 +129,7 @@ def solve_problem(problem: Problem, params: SolveParams | None = None) -> Solved
     result = portfolio.solve(nm, replace(params, time_limit=max(left, 0.01)))
     timings["search_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    routes = fill_idle(nm, result.routes)
+    routes = fill_idle(nm, trim_to_rules(nm, result.routes))
     nm, routes = place_leftovers(nm, routes)
     nm, routes = place_cold_legs(nm, routes)
     routes = place_set_aside(nm, routes)
