@@ -239,3 +239,18 @@ def test_route_site_writes_a_scenario_that_compare_reads(tmp_path):
     assert "proven optimal" in result.output or "NOT proven optimal" in result.output
     (s,) = read_all([out])
     assert len(s.added) == 1 and s.county == "wugong"
+
+
+def test_under_a_visit_calendar_the_parcels_wait_shows(tmp_path):
+    """A county with a visit calendar: the scenario day plans what the calendar plans that
+    day, and the parcels carried from earlier days show as waiting; without it, none wait."""
+    from routing.calendars.schedule import make_calendar
+    from routing.scenarios.run import Task, run_task
+
+    base = ROOT / "scenarios" / "wugong-base.toml"
+    plain = run_task(Task(base, "2026-03-04", 0, 600.0, 20, tmp_path))
+    assert plain["wait_days"] == 0.0
+    make_calendar("wugong", dt.date(2026, 3, 2), dt.date(2026, 3, 8), 2, 60, data_dir=tmp_path)
+    row = run_task(Task(base, "2026-03-04", 0, 600.0, 20, tmp_path))  # a Wednesday
+    assert 0.0 < row["wait_days"] <= 2.0
+    assert row["orders"] != plain["orders"]  # deferred and carried orders
