@@ -254,3 +254,12 @@ def test_under_a_visit_calendar_the_parcels_wait_shows(tmp_path):
     row = run_task(Task(base, "2026-03-04", 0, 600.0, 20, tmp_path))  # a Wednesday
     assert 0.0 < row["wait_days"] <= 2.0
     assert row["orders"] != plain["orders"]  # deferred and carried orders
+
+
+def test_two_files_with_one_name_are_refused(tmp_path):
+    base = ROOT / "scenarios" / "wugong-base.toml"
+    copy = tmp_path / "copy.toml"
+    copy.write_text(base.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_all([base, copy])
+    assert f"{copy}, field 'name': 'base' is the name of another file" in str(err.value)

@@ -21,7 +21,7 @@ def unit_draw(*keys: object) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-def _apportion(weights: list[float], total: int) -> list[int]:
+def apportion(weights: list[float], total: int) -> list[int]:
     """Whole numbers in proportion to `weights` summing to `total` (largest remainders; ties
     to the earlier)."""
     s = sum(weights)
@@ -43,7 +43,7 @@ def fleet_of(s: Scenario, fleet: tuple[Vehicle, ...]) -> tuple[Vehicle, ...]:
         counts = {t: s.fleet_types.get(t, len(by_type[t])) for t in types}
     elif s.fleet_size is not None:
         counts = dict(
-            zip(types, _apportion([len(by_type[t]) for t in types], s.fleet_size), strict=True)
+            zip(types, apportion([len(by_type[t]) for t in types], s.fleet_size), strict=True)
         )
     else:
         counts = {t: len(by_type[t]) for t in types}

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import Fault, InputError
 from ..executors import run_tasks
 from ..inputs.county import load_county
 from .kpi_table import Summary, summarise
@@ -51,7 +51,7 @@ def read_all(paths: list[Path], data_dir: Path | None = None) -> tuple[Scenario,
     for s in out:
         if names.count(s.name) > 1:
             faults.append(
-                InputError(f"{s.path}: scenario name {s.name!r} is used by another file").faults[0]
+                Fault(str(s.path), f"{s.name!r} is the name of another file", field="name")
             )
     if faults:
         raise InputError(faults)

@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from ..model.problem import Problem, build_problem
 from ..network.matrices import Matrices
-from .changes import _apportion
+from .changes import apportion
 
 
 def courier_problems(problem: Problem) -> list[tuple[str, Problem]]:
@@ -30,7 +30,7 @@ def courier_problems(problem: Problem) -> list[tuple[str, Problem]]:
     fleets: dict[str, list] = {c: [] for c in couriers}
     for t in dict.fromkeys(v.type for v in problem.vehicles):
         of_type = [v for v in problem.vehicles if v.type == t]
-        for c, n in zip(couriers, _apportion(share, len(of_type)), strict=True):
+        for c, n in zip(couriers, apportion(share, len(of_type)), strict=True):
             fleets[c] += of_type[:n]
             of_type = of_type[n:]
     # a courier left with no vehicle takes one from the courier with the most
