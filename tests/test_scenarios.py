@@ -53,7 +53,7 @@ def test_the_shipped_examples_read_and_name_wugongs_ids():
     [
         ("scenario_unknown_key.toml", "field 'fleet.sise': unknown key"),
         ("scenario_unknown_point.toml", "field 'points.remove[1]': unknown service point"),
-        ("scenario_negative_multiplier.toml", "field 'demand.kinds.pickup': -0.5 is out of range"),
+        ("scenario_negative_multiplier.toml", "field 'demand.kinds.pickup': -0.5 is negative"),
         ("scenario_not_toml.toml", "not a readable TOML file"),
     ],
 )

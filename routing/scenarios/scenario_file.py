@@ -140,6 +140,9 @@ class _Reader:
         ):
             self.fault(where, f"need a number, not {value!r}")
             return None
+        if value < 0 <= lo:
+            self.fault(where, f"{value!r} is negative: need {lo:g} to {hi:g}")
+            return None
         if not lo <= value <= hi:
             self.fault(where, f"{value!r} is out of range: need {lo:g} to {hi:g}")
             return None
