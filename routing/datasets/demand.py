@@ -23,10 +23,10 @@ from ..inputs.demo_orders import PARCELS_PER_PERSON_YEAR
 from ..inputs.tables import (
     POPULATION_COLUMNS,
     PRODUCE_COLUMNS,
+    check_known,
     check_unique,
     longest_prefix,
     read_table,
-    shown,
 )
 
 POPULATION_TABLE = "population.csv"
@@ -116,15 +116,7 @@ def produce_tonnes(adcode: str, population: float, path: Path | None = None) -> 
     faults = Faults()
     rows = read_table(path, PRODUCE_COLUMNS, faults)
     check_unique(rows, "crop", str(path), faults, within="adcode_prefix")
-    for r in rows:
-        if "crop" not in r["_bad"] and r["crop"] not in catalogue:
-            faults.add(
-                str(path),
-                f"unknown crop {shown(r['crop'])}: the crops are those of crops.csv "
-                f"({', '.join(catalogue)})",
-                row=r["_row"],
-                field="crop",
-            )
+    check_known(rows, "crop", catalogue, str(path), faults, "the crops are those of crops.csv")
     faults.raise_if_any()
     hits = longest_prefix(rows, adcode)
     if not hits:

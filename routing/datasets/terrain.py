@@ -19,7 +19,13 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import Fault, Faults, InputError
 from ..geo import LocalProjection
-from ..inputs.tables import TERRAIN_COLUMNS, check_unique, longest_prefix, read_table, shown
+from ..inputs.tables import (
+    TERRAIN_COLUMNS,
+    check_known,
+    check_unique,
+    longest_prefix,
+    read_table,
+)
 
 
 @dataclass(frozen=True)
@@ -112,14 +118,7 @@ def terrain_class(adcode: str, path: Path | None = None) -> TerrainClass:
     faults = Faults()
     rows = read_table(path, TERRAIN_COLUMNS, faults)
     check_unique(rows, "adcode_prefix", str(path), faults)
-    for r in rows:
-        if "class" not in r["_bad"] and r["class"] not in CLASSES:
-            faults.add(
-                str(path),
-                f"unknown terrain class {shown(r['class'])}: the classes are {', '.join(CLASSES)}",
-                row=r["_row"],
-                field="class",
-            )
+    check_known(rows, "class", CLASSES, str(path), faults, "the terrain classes are")
     faults.raise_if_any()
     hits = longest_prefix(rows, adcode)
     if not hits:

@@ -723,6 +723,21 @@ def check_unique(
             first[v] = r["_row"]
 
 
+def check_known(
+    rows: list[dict], key: str, known: Iterable[str], file: str, faults: Faults, what: str
+) -> None:
+    """A fault for each row whose `key` is none of `known` (`what` names the list)."""
+    names = tuple(known)
+    for r in rows:
+        if key not in r["_bad"] and key in r and r[key] not in names:
+            faults.add(
+                file,
+                f"unknown {key} {shown(r[key])}: {what} ({', '.join(names)})",
+                row=r["_row"],
+                field=key,
+            )
+
+
 def cell(value: Any, column: Column) -> str:
     """Format a value for writing, the inverse of the column's parser (None: a blank cell)."""
     if value is None:

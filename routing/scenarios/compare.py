@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import Fault, InputError
 from ..executors import run_tasks
-from ..inputs.county import load_county
+from ..inputs.county import County, load_county
 from .kpi_table import Summary, summarise
 from .run import Task, run_task
 from .scenario_file import Scenario, county_faults, parse_scenario
@@ -37,11 +37,14 @@ def read_all(paths: list[Path], data_dir: Path | None = None) -> tuple[Scenario,
     """Every scenario file, checked against its county: one error listing the problems of all
     the files."""
     faults, out = [], []
+    counties: dict[str, County] = {}  # each county loaded once, however many files name it
     for path in paths:
         try:
             s, found = parse_scenario(path)
             if s.county:
-                found += county_faults(s, load_county(s.county, data_dir))
+                if s.county not in counties:
+                    counties[s.county] = load_county(s.county, data_dir)
+                found += county_faults(s, counties[s.county])
         except InputError as exc:
             found = list(exc.faults)
         faults += found

@@ -80,10 +80,8 @@ def difference(base: Summary, other: Summary, decimals: int) -> str:
     d = other.mean - base.mean
     noise = NOISE_SIGMAS * math.hypot(base.noise, other.noise)
     pct = f" ({d / base.mean:+.1%})" if base.mean else ""
-    text = f"{d:+,.{decimals}f}{pct}"
-    if abs(d) <= noise or (d == 0 and noise == 0):
-        text += " (noise)" if d != 0 else ""
-    return text
+    noisy = d != 0 and abs(d) <= noise
+    return f"{d:+,.{decimals}f}{pct}" + (" (noise)" if noisy else "")
 
 
 def table_text(summary: dict[str, dict[str, Summary]], rows: list[dict], seeds: int) -> str:

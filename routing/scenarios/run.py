@@ -6,6 +6,7 @@ an executor (`routing.executors`): a picklable `Task` in, a plain dict out.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -72,10 +73,6 @@ class Figures:
 
 
 def _of_plans(plans: list[Plan]) -> Figures:
-    by_reason: dict[str, int] = {}
-    for p in plans:
-        for u in p.unserved:
-            by_reason[u.reason] = by_reason.get(u.reason, 0) + 1
     return Figures(
         vehicles=sum(len(p.routes) for p in plans),
         km=sum(p.distance_m for p in plans) / 1000,
@@ -85,7 +82,7 @@ def _of_plans(plans: list[Plan]) -> Figures:
         served=frozenset(
             o for p in plans for r in p.routes for st in r.stops for o in (*st.deliver, *st.collect)
         ),
-        unserved=by_reason,
+        unserved=dict(Counter(u.reason for p in plans for u in p.unserved)),
     )
 
 
@@ -97,9 +94,6 @@ def _two_echelons(s: Scenario, day: Day, params: SolveParams, cache_dir: Path | 
         day.problem, params, fleet, s.transfer_s, matrices=station_matrices(day, fleet, cache_dir)
     )
     total = two.summary()["total"]
-    by_reason: dict[str, int] = {}
-    for o in two.unserved:
-        by_reason[o.reason] = by_reason.get(o.reason, 0) + 1
     return Figures(
         vehicles=int(total["vehicles_used"]),
         km=total["distance_km"],
@@ -107,7 +101,7 @@ def _two_echelons(s: Scenario, day: Day, params: SolveParams, cache_dir: Path | 
         cost_yuan=total["cost_yuan"],
         standing_yuan=total["standing_cost_yuan"],
         served=frozenset(o.order for o in two.outcomes if o.how != "unserved"),
-        unserved=by_reason,
+        unserved=dict(Counter(o.reason for o in two.unserved)),
     )
 
 
