@@ -126,6 +126,27 @@ county_option = click.option(
 )
 
 
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local processes (default: one per core).",
+)
+scheduler_option = click.option(
+    "--scheduler",
+    default=None,
+    help="Address of an existing Dask scheduler (tcp://host:8786) to run on instead "
+    "(docs/cluster.md).",
+)
+raw_option = click.option(
+    "--raw",
+    "raw_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Division data in the Vonng/adcode layout (default: the bundled subset).",
+)
+
+
 def out_file_option(help: str):
     return click.option(
         "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help=help
@@ -169,11 +190,24 @@ def main(debug):
     is_flag=True,
     help="Visit every village with orders today, ignoring the county's visit calendar.",
 )
+@click.option(
+    "--region",
+    default=None,
+    help="Plan every county of a prefecture or province instead (longnan, shaanxi, gansu or "
+    "an adcode), side by side, into one folder per county plus a region summary. Counties are "
+    "built on first use; a rerun re-plans only counties whose inputs changed.",
+)
+@raw_option
+@workers_option
+@scheduler_option
+@click.option("--force", is_flag=True, help="With --region: re-plan unchanged counties too.")
 @click.option("--quiet", is_flag=True, help="No progress or summary; errors only.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @data_dir_option
+@click.pass_context
 @_fail_cleanly
 def plan_cmd(
+    ctx,
     date,
     county,
     time_limit,
@@ -184,18 +218,44 @@ def plan_cmd(
     out,
     no_maps,
     no_calendar,
+    region,
+    raw_dir,
+    workers,
+    scheduler,
+    force,
     quiet,
     as_json,
     data_dir,
 ):
     """Plan the day's routes for the whole fleet and write plan.json, routes.csv and the
-    drivers' map.html and sheets.pdf.
+    drivers' map.html and sheets.pdf. With --region, plan every county of a region (exit code
+    7 when some counties failed: the summary names each with its error).
 
     \b
     Example:
       route plan --date 2026-11-29
       route plan --date 2026-11-29 --county wugong --time-limit 60 --out plans/today
+      route plan --date 2026-11-29 --region longnan
+      route plan --date 2026-11-29 --region shaanxi --raw ../shared/data/raw/vonng_adcode \\
+          --time-limit 10 --scheduler tcp://10.0.0.5:8786
     """
+    from click.core import ParameterSource
+
+    if region is None:
+        for name in ("raw_dir", "workers", "scheduler", "force"):
+            if ctx.get_parameter_source(name) != ParameterSource.DEFAULT:
+                raise click.UsageError(f"--{name.split('_')[0]} goes with --region")
+    else:
+        for name in ("county", "orders_file"):
+            if ctx.get_parameter_source(name) != ParameterSource.DEFAULT:
+                raise click.UsageError(
+                    f"--{name.split('_')[0]} and --region: a region plans its counties' own "
+                    "orders; give one or the other"
+                )
+        return _plan_region(
+            region, date, time_limit, seed, engine, iterations, out, no_maps, no_calendar,
+            raw_dir, workers, scheduler, force, quiet, as_json, data_dir,
+        )  # fmt: skip
     from routing.exports.plan_outputs import check_out_dir, write_plan
     from routing.pipeline import load_day, solve_day
     from routing.plans.report import route_rows, summary_text, unserved_by_reason, unserved_rows
@@ -252,6 +312,43 @@ def plan_cmd(
         )
     elif not quiet:
         click.echo(summary_text(plan, day.problem))
+
+
+def _plan_region(
+    region, date, time_limit, seed, engine, iterations, out, no_maps, no_calendar,
+    raw_dir, workers, scheduler, force, quiet, as_json, data_dir,
+):  # fmt: skip
+    """`route plan --region`: the counties side by side, then the region summary."""
+    from routing.exports.plan_outputs import check_out_dir
+    from routing.regions.county_run import CountyTask
+    from routing.regions.region import resolve_region
+    from routing.regions.run import RegionIncomplete, run_region
+    from routing.regions.summary import region_doc, summary_text
+
+    r = resolve_region(region, data_dir)
+    out_dir = out or Path("plans") / r.slug / date
+    check_out_dir(out_dir)
+    task = CountyTask(
+        county=r.counties[0],
+        date=date,
+        raw_dir=raw_dir.resolve() if raw_dir else None,
+        data_dir=data_dir.resolve() if data_dir else None,
+        cache_dir=None,
+        time_limit=time_limit,
+        seed=seed,
+        iterations=iterations,
+        engine=engine,
+        maps=not no_maps,
+        calendar=not no_calendar,
+    )
+    run = run_region(r, task, out_dir, workers, scheduler, force, _say(quiet or as_json))
+    if as_json:
+        click.echo(json.dumps(region_doc(run), ensure_ascii=False, indent=1))
+    elif not quiet:
+        click.echo(summary_text(run))
+        click.echo(f"written to {out_dir}/ (summary.txt, summary.csv, region.json, overview.png)")
+    if run.failed:
+        raise RegionIncomplete(run)
 
 
 @main.command("check")
@@ -437,13 +534,7 @@ def data():
     show_default=True,
     help="Seed for generated positions, roads and demand.",
 )
-@click.option(
-    "--raw",
-    "raw_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Division data in the Vonng/adcode layout (default: the bundled subset).",
-)
+@raw_option
 @click.option(
     "--dem",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -685,17 +776,8 @@ def _date_range(ctx, param, value):
     "noise against which differences are flagged.",
 )
 @iterations_option
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Local processes (default: one per core).",
-)
-@click.option(
-    "--scheduler",
-    default=None,
-    help="Address of an existing Dask scheduler (tcp://host:8786) to run the plans on instead.",
-)
+@workers_option
+@scheduler_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

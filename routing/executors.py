@@ -39,12 +39,17 @@ def run_tasks(
     tasks: Sequence[T],
     workers: int | None = None,
     scheduler: str | None = None,
+    on_lost: Callable[[T, BaseException], R] | None = None,
 ) -> Iterator[tuple[int, R]]:
     """(task index, result) for every task, as each completes; with `scheduler` on the Dask
     cluster at that address, else in `workers` local processes (in this process with one
-    worker or one task, which keeps tracebacks and progress simple)."""
+    worker or one task, which keeps tracebacks and progress simple).
+
+    A Dask task whose worker dies is run again on another (the scheduler's allowed failures);
+    a task that cannot be completed at all, or whose local process died, raises, or with
+    `on_lost` yields `on_lost(task, error)` in its place so the other tasks carry on."""
     if scheduler:
-        yield from _on_dask(fn, tasks, scheduler)
+        yield from _on_dask(fn, tasks, scheduler, on_lost)
         return
     n = min(local_workers(workers), len(tasks))
     if n <= 1:
@@ -57,10 +62,24 @@ def run_tasks(
     with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
         futures = {pool.submit(fn, task): k for k, task in enumerate(tasks)}
         for future in as_completed(futures):
-            yield futures[future], future.result()
+            yield futures[future], _result(future, tasks[futures[future]], on_lost)
 
 
-def _on_dask(fn: Callable[[Any], R], tasks: Sequence[Any], address: str) -> Iterator[tuple[int, R]]:
+def _result(future: Any, task: Any, on_lost: Callable[[Any, BaseException], R] | None) -> R:
+    if on_lost is None:
+        return future.result()
+    try:
+        return future.result()
+    except Exception as exc:  # the process running it died, or the cluster gave up on it
+        return on_lost(task, exc)
+
+
+def _on_dask(
+    fn: Callable[[Any], R],
+    tasks: Sequence[Any],
+    address: str,
+    on_lost: Callable[[Any, BaseException], R] | None = None,
+) -> Iterator[tuple[int, R]]:
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -74,6 +93,7 @@ def _on_dask(fn: Callable[[Any], R], tasks: Sequence[Any], address: str) -> Iter
         futures = client.map(fn, list(tasks), pure=False, retries=DASK_RETRIES)
         index = {f.key: k for k, f in enumerate(futures)}
         for future in dask_completed(futures):
-            yield index[future.key], future.result()
+            k = index[future.key]
+            yield k, _result(future, tasks[k], on_lost)
     finally:
         client.close()

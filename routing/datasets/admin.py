@@ -21,6 +21,7 @@ from ..errors import Fault, Faults, InputError
 from ..geo import gcj02_to_wgs84
 from ..inputs.county import read_json
 from .names import county_slug
+from .region_index import county_folder
 
 # Column positions in adcode/<code>.csv (from the source's sql/adcode.ddl).
 _CODE, _PARENT, _NAME, _LEVEL, _URCODE, _LON, _LAT = 0, 1, 2, 3, 8, 12, 13
@@ -49,7 +50,8 @@ class CountyAdmin:
 
     @property
     def slug(self) -> str:
-        return county_slug(self.name)
+        """The folder it is built in (`county_folder`)."""
+        return county_folder(self.adcode, self.name)
 
 
 def _rows(path: Path) -> tuple[list[list[str]], str | None]:

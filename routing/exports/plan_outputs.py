@@ -107,6 +107,19 @@ def write_plan(
     replacing the folder as a whole; returns the plan as written (generated orders get their
     path)."""
     check_out_dir(out_dir)
+    plan, files = plan_files(plan, day, maps, progress)
+    write_plan_files(out_dir, files)
+    return plan
+
+
+def plan_files(
+    plan: Plan,
+    day: Day,
+    maps: bool = True,
+    progress: Callable[[str], None] = lambda m: None,
+) -> tuple[Plan, dict[str, bytes]]:
+    """The plan's files by name, as `write_plan` writes them, and the plan as written
+    (generated orders get their path): a region's worker makes them, its client writes them."""
     problem = day.problem
     cat = Catalogue.of(problem.points, problem.vehicles, problem.orders)
     files: dict[str, bytes] = {}
@@ -130,11 +143,16 @@ def write_plan(
             plan, cat, day.roads, road_node, title_of(plan, day.county.meta)
         )
         progress(f"map and sheets: {time.perf_counter() - t:.1f} s")
-    # The folder is swapped as a whole, starting from a hard-link copy of it: the user's own
-    # files stay, and a previous plan's outputs are all replaced or removed together.
+    return plan, files
+
+
+def write_plan_files(out_dir: Path, files: dict[str, bytes]) -> None:
+    """Swap `files` into `out_dir` as a whole, starting from a hard-link copy of it: the
+    user's own files stay, and a previous plan's outputs are all replaced or removed
+    together."""
+    check_out_dir(out_dir)
     with replacing_dir(out_dir, start_from=out_dir) as stage:
         for name in PLAN_FILES:
             (stage / name).unlink(missing_ok=True)
         for name, data in files.items():
             write_atomic(stage / name, data)
-    return plan
