@@ -134,14 +134,9 @@ def run_region(
     previous = {
         c.folder: None if force else read_record(out_dir / c.folder) for c in region.counties
     }
+    # a failed county's record has no key: it is always tried again
     tasks = [
-        replace(
-            task,
-            county=c,
-            previous_key=(previous[c.folder] or {}).get("key")
-            if (previous[c.folder] or {}).get("status") in (PLANNED, UNCHANGED)
-            else None,
-        )
+        replace(task, county=c, previous_key=(previous[c.folder] or {}).get("key"))
         for c in region.counties
     ]
     rows: list[dict | None] = [None] * len(tasks)
