@@ -400,13 +400,123 @@ def check_cmd(plan_file, as_json, quiet):
     sys.exit(1 if violations else 0)
 
 
+def _split(values: tuple[str, ...]) -> list[str]:
+    """Repeatable options that also take comma-separated lists."""
+    return [x.strip() for v in values for x in v.split(",") if x.strip()]
+
+
+def _clock(ctx, param, value):
+    from routing.units import parse_hhmm
+
+    try:
+        return parse_hhmm(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command("replan")
+@plan_file_argument
+@click.option("--at", required=True, callback=_clock, help="Re-plan time, HH:MM of the plan's day.")
+@click.option(
+    "--orders",
+    "orders_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="New orders to place (CSV or .xlsx, the order file's columns).",
+)
+@click.option("--cancel", multiple=True, help="Order ids to cancel (comma-separated, repeatable).")
+@click.option(
+    "--lock",
+    multiple=True,
+    help="Keep as planned: VEHICLE (its route) or VEHICLE:N (its N-th stop, as numbered in "
+    "routes.csv); comma-separated, repeatable.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the re-plan (its plan files, orders.csv and source-plan.json).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    help="Wall time in seconds for loading and searching.",
+)
+@seed_option
+@click.option(
+    "--iterations",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Search rounds (deterministic runs); 0: place the changes only.",
+)
+@click.option("--no-maps", is_flag=True, help="Skip the drivers' map.html and sheets.pdf.")
+@click.option("--quiet", is_flag=True, help="No progress or summary; errors only.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@_fail_cleanly
+def replan_cmd(
+    plan_file, at, orders_file, cancel, lock, out, time_limit, seed, iterations, no_maps, quiet,
+    as_json,
+):  # fmt: skip
+    """Re-plan the rest of the day from a time: stops the vehicles have set off for stay as
+    they are, each vehicle carries on from where it is with what it has on board, cancelled
+    orders go, new ones are placed where they fit, locked routes and stops are kept. The
+    result passes `route check`, which compares it with the plan it came from.
+
+    \b
+    Example:
+      route replan plans/wugong/2026-11-29/plan.json --at 10:30 --orders urgent.csv \\
+          --cancel 20261129-00042 --lock VAN-03,VAN-05:4 --out plans/wugong/2026-11-29-1030
+    """
+    from routing.exports.plan_outputs import check_out_dir
+    from routing.inputs.plan_file import open_plan
+    from routing.model.params import SolveParams
+    from routing.plans.report import summary_text
+    from routing.replan.run import new_orders_from, replan, write_replan
+
+    say = _say(quiet or as_json)
+    check_out_dir(out)
+    t = time.perf_counter()
+    added = new_orders_from(orders_file, open_plan(plan_file)) if orders_file else ()
+    params = SolveParams(time_limit=time_limit, seed=seed, iterations=iterations or None)
+    result = replan(
+        plan_file, at, added, _split(cancel), _split(lock), params, iterations == 0, progress=say
+    )
+    write_replan(result, out, maps=not no_maps, progress=say)
+    plan, before = result.plan, result.source.plan
+    say(f"re-plan validated and written to {out}/ in {time.perf_counter() - t:.1f} s")
+    change = plan.cost_yuan - before.cost_yuan
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "plan": str(out / "plan.json"),
+                    "source": str(plan_file),
+                    "summary": plan.summary(),
+                    "source_cost_yuan": before.cost_yuan,
+                    "cost_change_yuan": round(change, 2),
+                    "replan": plan.replan,
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+    elif not quiet:
+        click.echo(summary_text(plan, result.problem))
+        click.echo(
+            f"cost of the routes {before.cost_yuan:,.2f} -> {plan.cost_yuan:,.2f} yuan "
+            f"({change:+,.2f})"
+        )
+
+
 @main.command("export")
 @plan_file_argument
 @click.option(
     "--format",
     "fmt",
     required=True,
-    type=click.Choice(["json", "csv", "geojson", "gpx", "kml", "gpkg"]),
+    type=click.Choice(["json", "csv", "geojson", "gpx", "kml", "gpkg", "xlsx"]),
 )
 @click.option(
     "--crs",
@@ -464,6 +574,46 @@ def sheets_cmd(plan_file, vehicle, out):
     path, chinese = write_route_sheets(plan_file, vehicle, out)
     note = "" if chinese else " (some names in pinyin: no font here has their characters)"
     click.echo(f"wrote {path}{note}")
+
+
+@main.command("serve")
+@county_option
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; one other machines can reach needs --token.",
+)
+@click.option(
+    "--token",
+    default=None,
+    help="Secret every request must carry (Authorization: Bearer T, or ?token=T once).",
+)
+@click.option(
+    "--plans-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("plans"),
+    show_default=True,
+    help="Where plans live: <plans-dir>/<county>/<date>/plan.json, as route plan writes them.",
+)
+@time_limit_option
+@iterations_option
+@data_dir_option
+@_fail_cleanly
+def serve_cmd(county, port, host, token, plans_dir, time_limit, iterations, data_dir):
+    """Run the planner's desk: a local web app to plan a day with live progress, see the
+    routes on a map of the county's roads, move and lock stops (checked at once), add or cancel
+    orders, re-plan from a time, export and print (docs/desk.md). Works offline.
+
+    \b
+    Example:
+      route serve --county wugong --port 8000
+      route serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"
+    """
+    from routing.desk import serve
+
+    serve(county, port, host, token, plans_dir, data_dir, time_limit, iterations, click.echo)
 
 
 @main.command("import")
@@ -656,19 +806,26 @@ def orders():
 
 @orders.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--sheet",
+    default=None,
+    help="A workbook's sheet to read (default: the first sheet); .xlsx files only.",
+)
 @county_option
 @data_dir_option
 @_fail_cleanly
-def orders_import(file, county, data_dir):
-    """Validate an order file and store it under its date(s), all dates or none.
+def orders_import(file, sheet, county, data_dir):
+    """Validate an order file (CSV, or an Excel workbook .xlsx) and store it under its
+    date(s), all dates or none.
 
     \b
     Example:
       route orders import my-orders.csv --county wugong
+      route orders import 订单.xlsx --sheet 订单 --county wugong
     """
     from routing.inputs.orders import import_orders
 
-    for day, path, n in import_orders(file, county, data_dir):
+    for day, path, n in import_orders(file, county, data_dir, sheet):
         click.echo(f"{day}: {n} orders -> {path}")
 
 

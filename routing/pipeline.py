@@ -21,7 +21,7 @@ from .errors import PlanInvalidError
 from .inputs.county import County, load_county
 from .inputs.demo_orders import generate_orders
 from .inputs.orders import read_orders
-from .inputs.plan_file import PlanFile, open_plan
+from .inputs.plan_file import PlanFile, open_plan, replan_source
 from .model.params import SolveParams
 from .model.problem import Problem, build_problem
 from .model.records import Order
@@ -30,6 +30,7 @@ from .network.matrices import default_cache_dir, matrices_for
 from .plans.calendar_rule import rule_calendar
 from .plans.document import Deferred, Plan
 from .plans.explain import explained
+from .plans.replan_rule import replan_violations
 from .plans.validate import Violation, recomputed_summary, standing_cost, validate
 from .solve.solver import solve_problem
 from .units import parse_date
@@ -271,8 +272,19 @@ def check_plan(
     pf = open_plan(path)
     day = day_of(pf, cache_dir, progress)
     progress("checking every rule ...")
-    deferred = {d.order for d in pf.plan.deferred}
-    violations = validate(pf.plan, day.problem) + rule_calendar(
-        pf.plan, day.problem, pf.calendar, {o.id: o for o in pf.orders if o.id in deferred}
-    )
+    violations = plan_violations(pf, pf.plan, day.problem)
     return CheckReport(pf.plan, day.problem, violations, recomputed_summary(pf.plan, day.problem))
+
+
+def plan_violations(pf: PlanFile, plan: Plan, problem: Problem) -> list[Violation]:
+    """Every rule `route check` applies to `plan`, made from the inputs of plan file `pf` (the
+    plan itself, or a planner's edit of it): a re-plan's rules against the plan it came from,
+    and the visit calendar's."""
+    deferred = {d.order for d in plan.deferred}
+    if plan.replan is not None:  # a re-plan: its own rules, against the plan it came from
+        rules = replan_violations(plan, problem, replan_source(pf))
+    else:
+        rules = validate(plan, problem)
+    return rules + rule_calendar(
+        plan, problem, pf.calendar, {o.id: o for o in pf.orders if o.id in deferred}
+    )

@@ -112,8 +112,9 @@ def _simulate(problem: Problem, v: int, stops, depart: int):
     return starts, ret, dist + int(dmat[where, depot]), waited, ok
 
 
-def ref_route(problem: Problem, v: int, stops) -> RefRoute | None:
-    """The route's minimal-duration schedule and cost, or None if it breaks any rule."""
+def ref_route(problem: Problem, v: int, stops, depart: int | None = None) -> RefRoute | None:
+    """The route's minimal-duration schedule and cost, or None if it breaks any rule; leaving
+    at `depart` if given (a route already on the road), else as late as the windows allow."""
     veh = problem.vehicles[v]
     tmat = problem.time_s[veh.profile.key]
     depot = problem.index[veh.depot]
@@ -171,19 +172,20 @@ def ref_route(problem: Problem, v: int, stops) -> RefRoute | None:
             return None
     if aboard:
         return None
-    _, _, _, waiting, ok = _simulate(problem, v, stops, veh.shift_start)
+    leave = veh.shift_start if depart is None else depart
+    _, _, _, waiting, ok = _simulate(problem, v, stops, leave)
     if not ok:
         return None
     # Leave as late as the windows allow, never later than the waiting it saves: the largest
     # such delay (feasibility only gets worse with a later departure, so bisect on it).
-    lo, hi = 0, waiting
+    lo, hi = 0, waiting if depart is None else 0
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if _simulate(problem, v, stops, veh.shift_start + mid)[4]:
+        if _simulate(problem, v, stops, leave + mid)[4]:
             lo = mid
         else:
             hi = mid - 1
-    depart = veh.shift_start + lo
+    depart = leave + lo
     starts, ret, dist, _, ok = _simulate(problem, v, stops, depart)
     assert ok
     for i, j in legs.values():  # the ride: leaving the village to reaching the store

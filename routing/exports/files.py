@@ -18,8 +18,9 @@ from ..plans.reader import references
 from .formats import to_csv, to_geojson, to_gpkg, to_gpx, to_kml
 from .plan_outputs import drivers_files, title_of
 from .views import Catalogue, plan_views
+from .xlsx import to_xlsx
 
-FORMATS = ("json", "csv", "geojson", "gpx", "kml", "gpkg")  # each also the file extension
+FORMATS = ("json", "csv", "geojson", "gpx", "kml", "gpkg", "xlsx")  # each the extension
 ROAD_FORMATS = ("geojson", "gpx", "kml", "gpkg")  # formats that draw the route along the roads
 
 
@@ -68,6 +69,9 @@ def export_plan(plan_file: Path, fmt: str, crs: str = "wgs84", out: Path | None 
                 "gpx": lambda: to_gpx(routes),
                 "kml": lambda: to_kml(routes),
                 "geojson": lambda: to_geojson(routes, unserved, crs),
+                "xlsx": lambda: to_xlsx(
+                    pf.plan, title_of(pf.plan, pf.county.meta), routes, unserved
+                ),
             }[fmt]()
     write_atomic(path, data)
     return path

@@ -32,6 +32,13 @@ _ROAD_STYLE = {
     "tertiary": (1.2, "#d4d4d4"),
 }
 _MINOR = (0.7, "#e1e1e1")
+
+
+def road_style(highway: str) -> tuple[float, str]:
+    """Stroke width (screen pixels) and grey of a road class on the base layer."""
+    return _ROAD_STYLE.get(highway, _MINOR)
+
+
 # line patterns (SVG stroke-dasharray, px) for the first, second and third round of colours
 _DASHES = ("", "9 5", "2 4")
 
@@ -61,19 +68,28 @@ class _Frame:
         ).round(1)
 
 
-def _base_layer(roads: RoadArrays, frame: _Frame) -> str:
-    """Every road once (the two directions of a street are one line), one path per class."""
+def road_segments(roads: RoadArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every road once (the two directions of a street are one segment), in the order of the
+    file: the (n, 2) lon/lat of each segment's two ends and its road class. The base layer of
+    the drivers' map and of the planner's desk (`routing.desk`)."""
     u, v = np.minimum(roads.src, roads.dst), np.maximum(roads.src, roads.dst)
     _, first = np.unique(u.astype(np.int64) * roads.n_nodes + v, return_index=True)
-    first.sort()  # in the order of the file, as drawn before
-    a = frame.many(np.column_stack([roads.lon[u[first]], roads.lat[u[first]]])).tolist()
-    b = frame.many(np.column_stack([roads.lon[v[first]], roads.lat[v[first]]])).tolist()
+    first.sort()
+    a = np.column_stack([roads.lon[u[first]], roads.lat[u[first]]])
+    b = np.column_stack([roads.lon[v[first]], roads.lat[v[first]]])
+    return a, b, roads.highway[first]
+
+
+def _base_layer(roads: RoadArrays, frame: _Frame) -> str:
+    """Every road once, one path per class."""
+    ends_a, ends_b, classes = road_segments(roads)
+    a, b = frame.many(ends_a).tolist(), frame.many(ends_b).tolist()
     paths: dict[str, list[str]] = {}
-    for hw, (x1, y1), (x2, y2) in zip(roads.highway[first].tolist(), a, b, strict=True):
+    for hw, (x1, y1), (x2, y2) in zip(classes.tolist(), a, b, strict=True):
         paths.setdefault(str(hw), []).append(f"M{x1} {y1}L{x2} {y2}")
     out = []
     for hw, segs in sorted(paths.items(), key=lambda kv: kv[0] in _ROAD_STYLE):
-        width, colour = _ROAD_STYLE.get(hw, _MINOR)
+        width, colour = road_style(hw)
         out.append(
             f'<path class="road" d="{"".join(segs)}" stroke="{colour}" '
             f'stroke-width="{width}" data-w="{width}"/>'

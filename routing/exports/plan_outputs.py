@@ -31,7 +31,7 @@ from .views import Catalogue, UnservedView, plan_views
 if TYPE_CHECKING:  # the pipeline loads the solver: an export must not pay for it
     from ..pipeline import Day
 
-PLAN_FILES = ("plan.json", "routes.csv", "orders.csv", "map.html", "sheets.pdf")
+PLAN_FILES = ("plan.json", "routes.csv", "orders.csv", "map.html", "sheets.pdf", "source-plan.json")
 
 
 def check_out_dir(out_dir: Path) -> None:

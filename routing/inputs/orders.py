@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from ..atomic import write_atomic
@@ -14,15 +15,47 @@ from ..units import format_hhmm
 from .county import County, edit_county, load_county
 from .demo_orders import generate_orders
 from .locations import data_home
-from .tables import ORDER_COLUMNS, check_unique, csv_text, read_table, shown
+from .tables import ORDER_COLUMNS, check_unique, csv_text, read_records, read_table, shown
+from .workbook import is_workbook, read_sheet
 
 
-def read_orders(path: Path, county: County, day: dt.date | None = None) -> tuple[Order, ...]:
-    """Orders of a file, checked against the county's service points. With `day`, every row
-    must be for that date (a per-day file)."""
+def read_orders(
+    path: Path, county: County, day: dt.date | None = None, sheet: str | None = None
+) -> tuple[Order, ...]:
+    """Orders of a file, checked against the county's service points: a CSV file, or a
+    workbook (.xlsx: its first sheet, or `sheet`). With `day`, every row must be for that date
+    (a per-day file)."""
     name = str(path)
     faults = Faults()
-    rows = read_table(path, ORDER_COLUMNS, faults)
+    if is_workbook(path):
+        name, rows = read_sheet(path, ORDER_COLUMNS, faults, sheet)
+    elif sheet is not None:
+        raise InputError(
+            Fault("--sheet", f"{path} is not a workbook (.xlsx): only a workbook has sheets")
+        )
+    else:
+        rows = read_table(path, ORDER_COLUMNS, faults)
+    return orders_of_rows(rows, name, county, faults, day)
+
+
+def order_from_cells(cells: dict[str, str], county: County, source: str) -> Order:
+    """One order typed in by hand (the desk's form): the cells of an order file's row, by
+    column, parsed and checked as a file's row is."""
+    faults = Faults()
+    header = [c.name for c in ORDER_COLUMNS]
+    lines = [(1, header), (2, [str(cells.get(c, "")) for c in header])]
+    rows = read_records(lines, ORDER_COLUMNS, source, faults) or []
+    try:
+        return orders_of_rows(rows, source, county, faults)[0]
+    except InputError as exc:  # one order: its fields, no row to name
+        raise InputError([replace(f, row=None) for f in exc.faults], exc.total) from None
+
+
+def orders_of_rows(
+    rows: list[dict], name: str, county: County, faults: Faults, day: dt.date | None = None
+) -> tuple[Order, ...]:
+    """Orders from the parsed rows of an order table, checked against the county and with
+    each other; every problem at once (`read_orders`)."""
     check_unique(rows, "order_id", name, faults)
     points = {p.id: p for p in county.points}
     max_kg = max(v.capacity_kg for v in county.fleet)
@@ -151,12 +184,13 @@ def order_rows(orders: tuple[Order, ...] | list[Order]) -> list[dict]:
 
 
 def import_orders(
-    file: Path, county: str, data_dir: Path | None = None
+    file: Path, county: str, data_dir: Path | None = None, sheet: str | None = None
 ) -> list[tuple[str, Path, int]]:
-    """Check the whole file first; then store one file per date (replacing any), all dates at
-    once or none (`edit_county`). Returns (date, stored path, orders) per date."""
+    """Check the whole file (a CSV file, or a workbook's first sheet or `sheet`) first; then
+    store one CSV file per date (replacing any), all dates at once or none (`edit_county`).
+    Returns (date, stored path, orders) per date."""
     c = load_county(county, data_dir)
-    orders = read_orders(file, c)
+    orders = read_orders(file, c, sheet=sheet)
     if not orders:
         raise InputError(
             Fault(

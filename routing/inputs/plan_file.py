@@ -70,3 +70,17 @@ def open_plan(path: Path) -> PlanFile:
     orders = read_orders(resolved["orders"], c)
     cal = read_calendar(resolved["calendar"], c)
     return PlanFile(Path(path), plan_, c, orders, resolved["orders"], cal)
+
+
+def replan_source(pf: PlanFile) -> Plan:
+    """The plan a re-plan came from (kept beside it), checked to be unchanged."""
+    info = pf.plan.replan or {}
+    path = Path(info.get("source", ""))
+    path = path if path.is_absolute() else pf.path.resolve().parent / path
+    if not path.is_file():
+        raise InputError(Fault(str(path), "the plan this re-plan came from is missing"))
+    if file_sha256(path) != info.get("source_sha256"):
+        raise InputError(
+            Fault(str(path), "the plan this re-plan came from changed (its sha256 differs)")
+        )
+    return read_plan(path)

@@ -10,7 +10,7 @@ import csv
 import datetime as dt
 import io
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -624,27 +624,57 @@ def read_table(
     if text is None:
         return []
     start = faults.count
+    rows = read_records(_csv_lines(text, name, faults), columns, name, faults, unknown)
+    if rows is None:
+        if not faults.count - start:
+            faults.add(name, "the file is empty: a CSV file needs a header row", row=1)
+        return []
+    return rows
+
+
+def _csv_lines(text: str, name: str, faults: Faults) -> Iterator[tuple[int, list[str]]]:
+    """The records of a CSV text, numbered from 1; a syntax error or a NUL byte is a fault
+    that ends them."""
     reader = csv.reader(io.StringIO(text))
-    pos: dict[str, int] | None = None
-    width = 0
-    rows = []
     k = 0
     while True:
         k += 1
         try:
             cells = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
             faults.add(
                 name,
                 f"not readable as CSV ({exc}; a stray quote mark?); reading stopped here",
                 row=k,
             )
-            break
+            return
         if any("\x00" in cell for cell in cells):
             faults.add(name, "has a NUL byte: not a text CSV file; reading stopped here", row=k)
-            break
+            return
+        yield k, cells
+
+
+def read_records(
+    lines: Iterable[tuple[int, list[str]]],
+    columns: tuple[Column, ...],
+    name: str,
+    faults: Faults,
+    unknown: Callable[[str], str | None] | None = None,
+    ragged: bool = False,
+) -> list[dict] | None:
+    """The rows of a table given as numbered lists of cell texts, the first one the header
+    (a CSV file's records, a sheet's rows): every cell parsed by its column, faults as
+    `read_table` describes. None if there is no header row (no fault added: the caller says
+    what an empty file of its kind is). `ragged`: a row may have fewer or more cells than the
+    header (a sheet's rows end at their last value): the missing ones are blank, the others
+    ignored."""
+    start = faults.count
+    pos: dict[str, int] | None = None
+    width = 0
+    rows = []
+    for k, cells in lines:
         if pos is None:  # the header row
             pos = _header(cells, columns, name, faults, unknown)
             if pos is None:
@@ -660,7 +690,9 @@ def read_table(
                 "the right file?)",
             )  # kept, and listed first (no row): the count covers the rows read
             break
-        if len(cells) != width:
+        if ragged:
+            cells = (cells + [""] * width)[:width]
+        elif len(cells) != width:
             n = len(cells)
             quote = any("\n" in c for c in cells)  # a quoted cell ran over the line end
             hint = " (a quote mark opened here is never closed?)" if quote else ""
@@ -694,9 +726,7 @@ def read_table(
                 faults.add(name, message, row=k, field=c.name)
                 row["_bad"].add(c.name)
         rows.append(row)
-    if pos is None and not faults.count - start:
-        faults.add(name, "the file is empty: a CSV file needs a header row", row=1)
-    return rows
+    return None if pos is None else rows
 
 
 def rows_lost(faults: Faults, file: str) -> bool:

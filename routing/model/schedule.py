@@ -132,7 +132,16 @@ def _rides_too_long(nodes, seq, departure, arrival, veh) -> bool:
     )
 
 
-def evaluate(problem: Problem, nodes: Sequence[Node], v: int, seq: Sequence[int]) -> RouteEval:
+def evaluate(
+    problem: Problem,
+    nodes: Sequence[Node],
+    v: int,
+    seq: Sequence[int],
+    depart: int | None = None,
+) -> RouteEval:
+    """Times, loads and cost of vehicle v driving `seq`, leaving as late as the windows allow;
+    or, given `depart`, at that moment (a route already on the road when it is re-planned:
+    `routing.replan`)."""
     veh = problem.vehicles[v]
     if not seq:
         return RouteEval(
@@ -170,13 +179,14 @@ def evaluate(problem: Problem, nodes: Sequence[Node], v: int, seq: Sequence[int]
         if g > cap_g or ml > cap_ml:
             violation = violation or "capacity"
 
-    first = _forward(problem, nodes, v, seq, veh.shift_start)
+    leave = veh.shift_start if depart is None else depart
+    first = _forward(problem, nodes, v, seq, leave)
     if first is None:
         return RouteEval(
             False,
             "unreachable",
-            veh.shift_start,
-            veh.shift_start,
+            leave,
+            leave,
             (),
             (),
             (),
@@ -194,14 +204,14 @@ def evaluate(problem: Problem, nodes: Sequence[Node], v: int, seq: Sequence[int]
         waited += waits[i]
         if k != RELOAD:
             delay = min(delay, nodes[k].latest - start[i] + waited)
-    delay = max(delay, 0)
-    later = _forward(problem, nodes, v, seq, veh.shift_start + delay)
+    delay = max(delay, 0) if depart is None else 0
+    later = _forward(problem, nodes, v, seq, leave + delay)
     assert later is not None  # the same legs as `first`
     late = any(k != RELOAD and x > nodes[k].latest for k, x in zip(seq, later[1], strict=True))
     if delay and (late or later[7] > first[7]):  # leaving later cost a rest or the lunch
         delay, later = 0, first
     arrival, start, departure, _, ret, dist, rests, missed = later
-    depart = veh.shift_start + delay
+    depart = leave + delay
     if any(k != RELOAD and s > nodes[k].latest for k, s in zip(seq, start, strict=True)):
         violation = violation or "time window"
     if ret > veh.shift_end or ret - depart > veh.max_work_s:

@@ -21,7 +21,7 @@ from .problem import Problem
 from .schedule import evaluate
 
 # Penalty for leaving an order unserved, by priority: a multiple of what serving it could cost
-# at most (see `_serve_bound`), so an order is dropped only when no feasible plan serves it,
+# at most (see `serve_bound`), so an order is dropped only when no feasible plan serves it,
 # and urgent ones go last.
 PRIORITY_WEIGHT = {1: 1.0, 2: 2.0, 3: 4.0}
 
@@ -92,7 +92,7 @@ def visit_nodes(
     return nodes
 
 
-def _serve_bound(problem: Problem, point: str, destination: str) -> float:
+def serve_bound(problem: Problem, point: str, destination: str) -> float:
     """More than serving an order at `point` (for `destination`) can ever add to a plan's cost:
     a vehicle of its own, round trips to both, and a whole horizon of driver time (detours are
     shorter than round trips on shortest-path matrices). Only vehicles that can drive there
@@ -165,7 +165,7 @@ def build_nodes(problem: Problem) -> NodeModel:
         o = orders[k]
         key = (o.point, o.destination)
         if key not in bounds:
-            bounds[key] = _serve_bound(problem, *key)
+            bounds[key] = serve_bound(problem, *key)
         return PRIORITY_WEIGHT[o.priority] * bounds[key]
 
     unservable: dict[int, str] = {}

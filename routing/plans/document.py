@@ -95,6 +95,8 @@ class Plan:
     # in plans that do not state them (courier files, plans of earlier versions)
     standing_cost_yuan: float | None = None
     deferred: tuple[Deferred, ...] = ()  # with a visit calendar (inputs.calendar)
+    # a re-plan: the plan it came from, the re-plan time and the changes (docs/replan.md)
+    replan: dict | None = None
     # the `summary` block as a file states it (None for a plan made here): `route check`
     # compares it with the summary recomputed from the routes
     stated_summary: dict | None = field(default=None, compare=False)
@@ -130,6 +132,8 @@ class Plan:
         d = {"format": PLAN_FORMAT, "version": PLAN_VERSION}
         d.update(asdict(self))
         del d["stated_summary"]
+        if d["replan"] is None:
+            del d["replan"]
         d["summary"] = self.summary()
         return d
 

@@ -166,6 +166,7 @@ def plan_from_dict(d: object, source: str = "plan.json", courier: bool = False) 
         stats=d.get("stats", {}),
         standing_cost_yuan=d.get("standing_cost_yuan"),
         deferred=tuple(Deferred(**x) for x in d.get("deferred", ())),
+        replan=d.get("replan"),
         stated_summary=d.get("summary"),
     )
 

@@ -27,6 +27,7 @@ Independent of the solver: stops are re-timed here with the documented timing ru
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..model.problem import UNREACHABLE, Problem
@@ -136,8 +137,9 @@ def _order_calls(problem: Problem, o: Order) -> tuple[_Call, _Call | None]:
     return visit, unload
 
 
-def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
-    """The first rule a tour of `calls` on vehicle v breaks, or None."""
+def _breaks(problem: Problem, v: int, calls: list[_Call], depart: int | None = None) -> str | None:
+    """The first rule a tour of `calls` on vehicle v breaks, or None; leaving at `depart` if
+    given (a route on the road when it was re-planned), else as the timing rule says."""
     veh = problem.vehicles[v]
     if not calls:
         return None
@@ -216,7 +218,8 @@ def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
             missed = depart < lunch[0] + lunch[2] and ret > lunch[1] - lunch[2]
         return starts, waits, ret, missed, too_long
 
-    first = drive(veh.shift_start)
+    leave = veh.shift_start if depart is None else depart
+    first = drive(leave)
     if first is None:
         return "unreachable"
     starts, waits = first[0], first[1]
@@ -228,12 +231,12 @@ def _breaks(problem: Problem, v: int, calls: list[_Call]) -> str | None:
     for s, w, c in zip(starts, waits, calls, strict=True):
         waited += w
         delay = min(delay, c.latest - s + waited)
-    depart = veh.shift_start + max(delay, 0)
+    depart = leave + (max(delay, 0) if depart is None else 0)
     again = drive(depart)
     assert again is not None
     late = any(s > c.latest for s, c in zip(again[0], calls, strict=True))
-    if depart > veh.shift_start and (late or again[3] > first[3]):
-        depart, again = veh.shift_start, first
+    if depart > leave and (late or again[3] > first[3]):
+        depart, again = leave, first
     ret = again[2]
     if ret > veh.shift_end or ret - depart > veh.max_work_s or again[3]:
         return "shift length"
@@ -274,19 +277,47 @@ def _reaches(problem: Problem, v: int, o: Order) -> bool:
     return all(t[d, q] < UNREACHABLE and t[q, d] < UNREACHABLE for q in targets)
 
 
-def _place(plan: Plan, problem: Problem, o: Order, vehicles: list[int]) -> tuple[str, int] | None:
-    """A (vehicle, stop position) where the plan's routes take `o` as a stop of its own."""
+@dataclass(frozen=True)
+class Fixed:
+    """A route on the road when its plan was re-planned: what a place for another order must
+    leave as it is (routing.plans.replan_rule)."""
+
+    first: int  # its first stops stay as they are: other orders go after them
+    depart: int | None  # its real departure (None: it leaves as the timing rule says)
+    under_way: bool  # the trip after them is under way: its deliveries were loaded
+    over: bool  # nothing can be added (locked, or on its way home)
+
+
+def _place(
+    plan: Plan,
+    problem: Problem,
+    o: Order,
+    vehicles: list[int],
+    fixed: Mapping[str, Fixed] | None = None,
+) -> tuple[str, int] | None:
+    """A (vehicle, stop position) where the plan's routes take `o` as a stop of its own; in a
+    re-plan, only after each route's `fixed` stops, and a delivery only in a trip that had
+    not left the centre."""
     orders = {x.id: x for x in problem.orders}
     by_vehicle = {r.vehicle: r for r in plan.routes}
     visit, unload = _order_calls(problem, o)
     for v in vehicles:
         veh = problem.vehicles[v]
+        f = (fixed or {}).get(veh.id)
+        if f is not None and f.over:
+            continue
         r = by_vehicle.get(veh.id)
         calls = _calls(r, v, problem, orders) if r is not None else []
         if calls is None:
             continue
+        first, depart = (f.first, f.depart) if f is not None else (0, None)
+        end = first  # the trip under way ends at its reload
+        if f is not None and f.under_way:
+            end = next((i for i in range(first, len(calls)) if calls[i].reload), len(calls))
+        under_way = f is not None and f.under_way
+        lo = end + 1 if under_way and o.kind == "delivery" else first
         own = [visit] + ([unload] if unload else [])
-        for i in range(len(calls) + 1):
+        for i in range(lo, len(calls) + 1):
             if unload is None:
                 trials = [[*calls[:i], visit, *calls[i:]]]
             elif _leg_only(problem, v, o):  # unloaded at any later stop the ride allows
@@ -296,21 +327,31 @@ def _place(plan: Plan, problem: Problem, o: Order, vehicles: list[int]) -> tuple
                 ]
             else:
                 trials = [[*calls[:i], visit, *calls[i:], unload]]
-            if any(_breaks(problem, v, trial) is None for trial in trials):
+            if any(_breaks(problem, v, trial, depart) is None for trial in trials):
                 return veh.id, i + 1
         # a further trip of its own, before, between or after the route's trips
         reload = _reload_call(problem, v)
         cuts = [0] + [i + 1 for i, c in enumerate(calls) if c.reload] + [len(calls) + 1]
+        if f is not None:
+            cuts = [b for b in cuts if b >= 1 and b - 1 >= end]
         for b in cuts if calls else ():
             head, tail = calls[: max(b - 1, 0)], calls[max(b - 1, 0) :]
             trial = [*head, reload, *own, *tail] if b else [*own, reload, *calls]
-            if _breaks(problem, v, trial) is None:
+            if _breaks(problem, v, trial, depart) is None:
                 return veh.id, b + 1 if b else 1
     return None
 
 
-def check_reason(plan: Plan, problem: Problem, o: Order, reason: str) -> str | None:
-    """None if `reason` is true of unserved order `o` in this plan, else what is true instead."""
+def check_reason(
+    plan: Plan,
+    problem: Problem,
+    o: Order,
+    reason: str,
+    fixed: Mapping[str, Fixed] | None = None,
+) -> str | None:
+    """None if `reason` is true of unserved order `o` in this plan, else what is true instead.
+    A re-plan passes its routes' `fixed` stops, and a `problem` whose vehicles leave the
+    centre no earlier than the re-plan time."""
     names = [v.id for v in problem.vehicles]
     compat = _compatible(problem, o)
     if reason == "no compatible vehicle":
@@ -335,7 +376,7 @@ def check_reason(plan: Plan, problem: Problem, o: Order, reason: str) -> str | N
     if not able:
         broken = ", ".join(sorted({str(x) for x in alone.values()}))
         return f"no vehicle could serve it even alone (the reason is the rule broken: {broken})"
-    place = _place(plan, problem, o, reach)
+    place = _place(plan, problem, o, reach, fixed)
     if reason == "fleet full":
         return f"it fits on {place[0]} as stop {place[1]}" if place else None
     if reason == "not placed by the search":

@@ -15,14 +15,18 @@ are not checked, while its loads, capacity and orders still are.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ..model.problem import UNREACHABLE, Problem
 from ..model.records import BREAK_S, Order
 from ..units import format_hhmmss
 from .document import UNSERVED_REASONS, Plan, Route, day_costs
-from .reasons import check_reason, idle_carrier
+from .reasons import Fixed, check_reason, idle_carrier
+
+# a re-plan's view of its day: the vehicles leaving no earlier than the re-plan time, and the
+# stops of each route on the road that stay as they are
+AtTime = tuple[Problem, Mapping[str, Fixed]]
 
 TIME_TOLERANCE_S = 1
 LOAD_TOLERANCE = 0.001  # kg or litres, for rounding in plan.json
@@ -53,6 +57,15 @@ RULES = {
     "summary": "the summary block adds up the plan's routes and unserved orders",
     "calendar": "under a visit calendar, only orders that may wait are deferred, and the "
     "earlier orders planned are the ones due today",
+    # a re-plan, against the plan it came from (routing.plans.replan_rule)
+    "replan served": "the stops a vehicle had set off for by the re-plan time are as they were, "
+    "and a route on the road keeps its departure",
+    "replan locked": "a locked route is unchanged; a locked stop stays on its vehicle, in order",
+    "replan continuity": "every other stop is set off for after the re-plan time, from where the "
+    "vehicle is; nothing is added to a vehicle on its way home",
+    "replan on board": "the deliveries on board at the re-plan time are made on that trip, and "
+    "nothing else is delivered on it",
+    "replan orders": "the cancelled orders are gone, the added ones are in, and no other changed",
 }
 
 
@@ -577,7 +590,8 @@ def rule_conservation(plan: Plan, problem: Problem) -> list[Violation]:
     return out
 
 
-def rule_reasons(plan: Plan, problem: Problem) -> list[Violation]:
+def rule_reasons(plan: Plan, problem: Problem, at: AtTime | None = None) -> list[Violation]:
+    seen, fixed = at or (problem, None)
     orders = {o.id: o for o in problem.orders}
     out = []
     for u in plan.unserved:
@@ -588,7 +602,7 @@ def rule_reasons(plan: Plan, problem: Problem) -> list[Violation]:
                 )
             )
         elif u.order in orders:
-            why = check_reason(plan, problem, orders[u.order], u.reason)
+            why = check_reason(plan, seen, orders[u.order], u.reason, fixed)
             if why:
                 out.append(
                     Violation(
@@ -598,13 +612,14 @@ def rule_reasons(plan: Plan, problem: Problem) -> list[Violation]:
     return out
 
 
-def rule_idle(plan: Plan, problem: Problem) -> list[Violation]:
+def rule_idle(plan: Plan, problem: Problem, at: AtTime | None = None) -> list[Violation]:
+    seen = at[0] if at else problem
     orders = {o.id: o for o in problem.orders}
     out = []
     for u in plan.unserved:
         if u.reason != "not placed by the search" or u.order not in orders:
             continue
-        if (v := idle_carrier(plan, problem, orders[u.order])) is not None:
+        if (v := idle_carrier(plan, seen, orders[u.order])) is not None:
             out.append(
                 Violation(
                     "idle",
@@ -681,8 +696,10 @@ def rule_summary(plan: Plan, problem: Problem) -> list[Violation]:
     return out
 
 
-def validate(plan: Plan, problem: Problem) -> list[Violation]:
-    """Every rule broken by the plan, one line per error (module docstring)."""
+def validate(plan: Plan, problem: Problem, at: AtTime | None = None) -> list[Violation]:
+    """Every rule broken by the plan, one line per error (module docstring). A re-plan passes
+    `at`: the day as seen at the re-plan time and its routes' fixed stops, which the unserved
+    reasons are judged by (routing.plans.replan_rule)."""
     out: list[Violation] = []
     if plan.date != problem.date:
         out.append(Violation("input", f"plan date {plan.date} but orders for {problem.date}"))
@@ -695,8 +712,8 @@ def validate(plan: Plan, problem: Problem) -> list[Violation]:
             for rule in ROUTE_RULES:
                 out += rule(x)
     out += rule_conservation(plan, problem)
-    out += rule_reasons(plan, problem)
-    out += rule_idle(plan, problem)
+    out += rule_reasons(plan, problem, at)
+    out += rule_idle(plan, problem, at)
     out += rule_standing(plan, problem)
     out += rule_summary(plan, problem)
     return out

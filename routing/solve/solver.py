@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..errors import PlanInvalidError
@@ -41,14 +42,19 @@ def _litres(ml: int) -> float:
     return round(ml / ML_PER_L, 3)
 
 
-def build_routes(nm: NodeModel, routes: tuple[tuple[int, ...], ...]) -> tuple[Route, ...]:
-    """Plan routes from node sequences, timed and loaded by `routing.schedule`."""
+def build_routes(
+    nm: NodeModel,
+    routes: tuple[tuple[int, ...], ...],
+    departs: Sequence[int | None] | None = None,
+) -> tuple[Route, ...]:
+    """Plan routes from node sequences, timed and loaded by `routing.schedule`; a vehicle
+    with a departure in `departs` leaves then (a route on the road when re-planned)."""
     p = nm.problem
     out = []
     for v, seq in enumerate(routes):
         if not seq:
             continue
-        ev = evaluate(p, nm.nodes, v, seq)
+        ev = evaluate(p, nm.nodes, v, seq, departs[v] if departs else None)
         if not ev.feasible:
             raise PlanInvalidError(
                 f"the search returned an infeasible route for {p.vehicles[v].id} ({ev.violation})"
