@@ -597,11 +597,18 @@ def sheets_cmd(plan_file, vehicle, out):
     show_default=True,
     help="Where plans live: <plans-dir>/<county>/<date>/plan.json, as route plan writes them.",
 )
+@click.option(
+    "--compare-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("compare"),
+    show_default=True,
+    help="Where route compare writes its outputs, for the desk to open them.",
+)
 @time_limit_option
 @iterations_option
 @data_dir_option
 @_fail_cleanly
-def serve_cmd(county, port, host, token, plans_dir, time_limit, iterations, data_dir):
+def serve_cmd(county, port, host, token, plans_dir, compare_dir, time_limit, iterations, data_dir):
     """Run the planner's desk: a local web app to plan a day with live progress, see the
     routes on a map of the county's roads, move and lock stops (checked at once), add or cancel
     orders, re-plan from a time, export and print (docs/desk.md). Works offline.
@@ -613,7 +620,10 @@ def serve_cmd(county, port, host, token, plans_dir, time_limit, iterations, data
     """
     from routing.desk import serve
 
-    serve(county, port, host, token, plans_dir, data_dir, time_limit, iterations, click.echo)
+    serve(
+        county, port, host, token, plans_dir, data_dir, time_limit, iterations, click.echo,
+        compare_dir,
+    )  # fmt: skip
 
 
 @main.command("import")

@@ -56,7 +56,8 @@ def desk(tmp_path_factory):
     """A desk with Wugong planned for DATE (through the desk's own planning job)."""
     root = tmp_path_factory.mktemp("desk")
     plans, data = root / "plans", root / "home"
-    client = TestClient(_app(plans, data), raise_server_exceptions=False)
+    app = _app(plans, data, compare_dir=root / "compare")
+    client = TestClient(app, raise_server_exceptions=False)
     job = client.post("/api/plan", json={"county": "wugong", "date": DATE})
     assert job.status_code == 202, job.text
     events = _events(client, job.json()["id"])
@@ -71,7 +72,8 @@ def fresh(desk, tmp_path):
     _, plans, data, _ = desk
     mine = tmp_path / "plans"
     shutil.copytree(plans, mine)
-    return TestClient(_app(mine, data), raise_server_exceptions=False), mine / "wugong" / DATE
+    app = _app(mine, data, compare_dir=tmp_path / "compare")
+    return TestClient(app, raise_server_exceptions=False), mine / "wugong" / DATE
 
 
 def test_planning_job_streams_progress_and_writes_the_plan(desk):
@@ -340,8 +342,13 @@ def test_no_request_leaves_the_desks_folders(fresh, tmp_path):
         "/files/%2e%2e/%2e%2e/etc/passwd",
         "/files/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
         "/files//etc/passwd",
-        "/files/compare.csv",  # a symlink pointing out
-        "/files/link/secret.csv",
+        "/files/plans/compare.csv",  # a symlink pointing out
+        "/files/plans/link/secret.csv",
+        "/files/compare/../plans/compare.csv",
+        "/files/compare/%2e%2e/%2e%2e/etc/passwd",
+        "/files/home/wugong/points.csv",  # not a root the desk serves from
+        "/api/comparison?file=plans/link/secret.csv",
+        "/api/comparison?file=../../etc/passwd",
         "/static/../../../../etc/passwd",
         "/static/%2e%2e/%2e%2e/app.py",
     ):
@@ -357,9 +364,29 @@ def test_no_request_leaves_the_desks_folders(fresh, tmp_path):
     # a real comparison file inside is served
     (plans / "cmp").mkdir()
     (plans / "cmp" / "compare.csv").write_text("scenario,cost\n", encoding="utf-8")
-    assert client.get("/api/comparisons").json()["files"] == ["cmp/compare.csv"]
-    assert client.get("/files/cmp/compare.csv").text == "scenario,cost\n"
-    assert client.get(f"/files/wugong/{DATE}/plan.json").status_code == 403
+    assert client.get("/api/comparisons").json()["files"] == ["plans/cmp/compare.csv"]
+    assert client.get("/files/plans/cmp/compare.csv").text == "scenario,cost\n"
+    assert client.get(f"/files/plans/wugong/{DATE}/plan.json").status_code == 403
+
+
+def test_a_comparison_of_route_compare_opens_in_the_page(fresh, tmp_path):
+    client, _ = fresh
+    out = tmp_path / "compare" / "fleet-25"
+    out.mkdir(parents=True)
+    (out / "compare.csv").write_text(
+        "scenario,date,seed,cost_yuan\nbase,2026-10-08,0,912.5\n25 vans,2026-10-08,0,930.1\n",
+        encoding="utf-8",
+    )
+    (out / "compare.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    files = client.get("/api/comparisons").json()["files"]
+    assert files == ["compare/fleet-25/compare.csv", "compare/fleet-25/compare.png"]
+    table = client.get("/api/comparison", params={"file": files[0]}).json()
+    assert table["header"] == ["scenario", "date", "seed", "cost_yuan"]
+    assert table["rows"][1] == ["25 vans", "2026-10-08", "0", "930.1"]
+    assert table["chart"] == "compare/fleet-25/compare.png"
+    assert client.get("/files/" + table["chart"]).content.startswith(b"\x89PNG")
+    png = client.get("/api/comparison", params={"file": files[1]})
+    assert png.status_code == 400 and "compare.csv" in png.json()["error"]
 
 
 def test_store_refuses_symlinked_plan_folders(tmp_path):

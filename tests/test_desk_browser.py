@@ -3,8 +3,9 @@ request that is not to the desk's own 127.0.0.1 server is blocked, and none may 
 
 Flow: plan Wugong with an iteration budget, read the summary and the vehicle tables against
 plan.json, move a stop to another vehicle (verdict and cost change as the server's plan says),
-lock a route and see a move of it refused, export GPX (and xlsx when offered). Screenshots go
-to $DESK_SCREENSHOTS when it names a folder.
+lock a route and see a move of it refused, export GPX and xlsx, open a scenario comparison, add
+an urgent order at 10:30 and re-plan the rest of the day from then. Screenshots go to
+$DESK_SCREENSHOTS when it names a folder.
 """
 
 from __future__ import annotations
@@ -53,8 +54,23 @@ def server(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("desk-browser")
     port = _free_port()
+    compare = root / "compare"  # what `route compare` left there
+    compare.mkdir()
+    (compare / "compare.csv").write_text(
+        "scenario,date,seed,cost_yuan\nbase,2026-10-08,0,912.50\nfleet-25,2026-10-08,0,930.10\n",
+        encoding="utf-8",
+    )
+    from PIL import Image
+
+    Image.new("RGB", (40, 20), "steelblue").save(compare / "compare.png")
     app = create_app(
-        Settings(plans_dir=root / "plans", data_dir=root / "home", time_limit=600, iterations=30)
+        Settings(
+            plans_dir=root / "plans",
+            data_dir=root / "home",
+            compare_dir=compare,
+            time_limit=600,
+            iterations=30,
+        )
     )
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -208,15 +224,24 @@ def test_the_desk_in_a_browser(server, page, tmp_path):
     gpx = gpxpy.parse(gpx_file.read_text(encoding="utf-8"))
     assert len(gpx.tracks) == len(current["routes"])
     assert all(t.get_points_no() > 1 for t in gpx.tracks)
-    if pg.query_selector("a.export[data-fmt=xlsx]"):
-        import openpyxl
+    import openpyxl
 
-        with pg.expect_download() as dl:
-            pg.click("a.export[data-fmt=xlsx]")
-        xlsx_file = tmp_path / "routes.xlsx"
-        dl.value.save_as(xlsx_file)
-        book = openpyxl.load_workbook(xlsx_file, read_only=True)
-        assert book.sheetnames == ["汇总", *(r["vehicle"] for r in current["routes"])]
+    with pg.expect_download() as dl:
+        pg.click("a.export[data-fmt=xlsx]")
+    xlsx_file = tmp_path / "routes.xlsx"
+    dl.value.save_as(xlsx_file)
+    book = openpyxl.load_workbook(xlsx_file, read_only=True)
+    assert book.sheetnames == ["汇总", *(r["vehicle"] for r in current["routes"])]
+
+    # the scenario comparison route compare wrote opens in the page
+    pg.click("button.open-comparison[data-file='compare/compare.csv']")
+    pg.wait_for_selector("#comparison table.comparison")
+    cells = pg.eval_on_selector_all(
+        "#comparison tr", "rows => rows.map(r => [...r.children].map(c => c.textContent))"
+    )
+    assert cells[0] == ["scenario", "date", "seed", "cost_yuan"]
+    assert cells[2] == ["fleet-25", "2026-10-08", "0", "930.10"]
+    assert pg.eval_on_selector("#comparison img", "img => img.complete && img.naturalWidth") == 40
 
     # an urgent pickup at 10:30, placed at once; then the rest of the day re-planned
     pg.click("#replan-panel summary")

@@ -25,6 +25,7 @@ def serve(
     time_limit: float = 30.0,
     iterations: int | None = None,
     say=print,
+    compare_dir: Path = Path("compare"),
 ) -> None:
     """Run the desk until interrupted. A host other machines can reach needs a token
     (`InputError`, exit code 3, otherwise)."""
@@ -41,6 +42,7 @@ def serve(
         Settings(
             plans_dir=Path(plans_dir),
             data_dir=data_dir,
+            compare_dir=Path(compare_dir),
             county=county,
             time_limit=time_limit,
             iterations=iterations,

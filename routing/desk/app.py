@@ -43,6 +43,7 @@ CJK_FONT = "RouteSansCJKsc-Regular.ttf"
 class Settings:
     plans_dir: Path = Path("plans")
     data_dir: Path | None = None
+    compare_dir: Path = Path("compare")
     county: str = "wugong"
     time_limit: float = 30.0
     iterations: int | None = None
@@ -56,7 +57,7 @@ class Desk:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.store = Store(Path(settings.plans_dir), settings.data_dir)
+        self.store = Store(Path(settings.plans_dir), settings.data_dir, settings.compare_dir)
         self.days = Days()
         self.locks = DayLocks()
         self.jobs = Jobs(self._plan, self.locks, self._planned)
@@ -373,11 +374,11 @@ def create_app(settings: Settings) -> Starlette:
     async def comparisons(request: Request) -> JSONResponse:
         return JSONResponse({"files": desk.store.comparisons()})
 
-    async def plans_file(request: Request) -> Response:
-        path = desk.store.plans_file(request.path_params["path"])
-        if path.name not in ("compare.csv", "compare.png"):
-            raise Forbidden("only comparison tables and charts are served from the plans folder")
-        return FileResponse(path)
+    async def comparison(request: Request) -> JSONResponse:
+        return JSONResponse(desk.store.comparison(request.query_params.get("file", "")))
+
+    async def shared_file(request: Request) -> Response:
+        return FileResponse(desk.store.shared_file(request.path_params["path"]))
 
     def error(status: int):
         async def handler(request: Request, exc: Exception) -> JSONResponse:
@@ -413,7 +414,8 @@ def create_app(settings: Settings) -> Starlette:
         Route(f"{day}/sheets.pdf", sheets),
         Route("/api/upload/{county}", upload, methods=["POST"]),
         Route("/api/comparisons", comparisons),
-        Route("/files/{path:path}", plans_file),
+        Route("/api/comparison", comparison),
+        Route("/files/{path:path}", shared_file),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     handlers = {

@@ -9,6 +9,8 @@ and routes a planner locked) and `history/` (the versions an edit replaced, for 
 
 from __future__ import annotations
 
+import csv
+import itertools
 import json
 import os
 import re
@@ -24,6 +26,8 @@ from ..units import parse_date
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 HISTORY_KEPT = 50  # versions kept for undo per plan
+COMPARISON_FILES = ("compare.csv", "compare.png")
+COMPARISON_ROWS = 500  # rows of a comparison's table sent to the page
 
 
 class Forbidden(InputError):
@@ -82,10 +86,11 @@ def check_county(slug: str, data_dir: Path | None) -> str:
 
 @dataclass(frozen=True)
 class Store:
-    """The desk's two roots."""
+    """The desk's folders: the plans, the data home, and route compare's outputs."""
 
     plans_dir: Path
     data_dir: Path | None = None
+    compare_dir: Path = Path("compare")  # route compare's default --out
 
     @property
     def data_root(self) -> Path:
@@ -122,24 +127,51 @@ class Store:
                 out.append(d.name)
         return sorted(out, reverse=True)
 
-    def plans_file(self, relative: str) -> Path:
-        """A file inside the plans folder named by a request (comparison tables and charts)."""
-        path = inside(self.plans_dir, *[p for p in relative.split("/") if p not in ("", ".")])
+    def roots(self) -> dict[str, Path]:
+        """The folders whose comparison files the desk serves, by the name a URL gives them."""
+        return {"plans": Path(self.plans_dir), "compare": Path(self.compare_dir)}
+
+    def shared_file(self, relative: str) -> Path:
+        """A file named by a request as `<root>/<path>` (`roots`): a comparison's table or
+        chart, nothing else."""
+        root, _, rest = relative.partition("/")
+        if root not in self.roots():
+            raise Forbidden(Fault(relative[:80], "is not in the plans or comparisons folder"))
+        path = inside(self.roots()[root], *[p for p in rest.split("/") if p not in ("", ".")])
+        if path.name not in COMPARISON_FILES:
+            raise Forbidden(Fault(relative[:80], "only comparison tables and charts are served"))
         if not path.is_file():
-            raise InputError(Fault(relative[:80], "no such file in the plans folder"))
+            raise InputError(Fault(relative[:80], "no such file"))
         return path
 
     def comparisons(self) -> list[str]:
-        """`route compare` outputs (compare.csv, compare.png) in the plans folder, relative."""
-        root = Path(self.plans_dir).resolve()
-        if not root.is_dir():
-            return []
+        """`route compare` outputs (compare.csv, compare.png) in the comparisons folder
+        (route compare's default --out) and the plans folder, as `<root>/<path>`."""
         found = []
-        for name in ("compare.csv", "compare.png"):
-            for p in root.rglob(name):
-                if p.is_file() and p.resolve().is_relative_to(root):
-                    found.append(p.relative_to(root).as_posix())
+        for label, folder in self.roots().items():
+            root = folder.resolve()
+            if not root.is_dir():
+                continue
+            for name in COMPARISON_FILES:
+                for p in root.rglob(name):
+                    if p.is_file() and p.resolve().is_relative_to(root):
+                        found.append(f"{label}/{p.relative_to(root).as_posix()}")
         return sorted(found)
+
+    def comparison(self, relative: str) -> dict:
+        """A comparison's table (compare.csv) for the page, with its chart if beside it."""
+        path = self.shared_file(relative)
+        if path.name != "compare.csv":
+            raise InputError(Fault(relative[:80], "a comparison is opened by its compare.csv"))
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(itertools.islice(csv.reader(fh), COMPARISON_ROWS + 1))
+        chart = path.with_name("compare.png")
+        return {
+            "file": relative,
+            "header": rows[0] if rows else [],
+            "rows": rows[1:],
+            "chart": relative.rsplit("/", 1)[0] + "/compare.png" if chart.is_file() else None,
+        }
 
 
 # --- locks and history beside a plan ---------------------------------------------------------

@@ -302,13 +302,33 @@
   function loadComparisons() {
     api('GET', '/api/comparisons').then(function (c) {
       var box = $('comparisons'); box.textContent = '';
-      if (!c.files.length) return;
+      var tables = c.files.filter(function (f) { return /compare\.csv$/.test(f); });
+      if (!tables.length) return;
       box.appendChild(el('div', {}, 'Scenario comparisons (route compare):'));
-      c.files.forEach(function (f) {
-        var a = el('a', { href: '/files/' + f.split('/').map(encodeURIComponent).join('/'), target: '_blank' }, f);
-        box.appendChild(a); box.appendChild(el('br'));
+      tables.forEach(function (f) {
+        var b = el('button', { type: 'button', 'class': 'open-comparison', 'data-file': f }, f.replace(/\/compare\.csv$/, '') || f);
+        b.onclick = function () { openComparison(f); };
+        box.appendChild(b); box.appendChild(document.createTextNode(' '));
       });
     }).catch(function () {});
+  }
+
+  function openComparison(file) {
+    api('GET', '/api/comparison?file=' + encodeURIComponent(file)).then(function (c) {
+      var box = $('comparison'); box.textContent = ''; box.hidden = false;
+      box.appendChild(el('h3', {}, 'Comparison ' + c.file));
+      if (c.chart) box.appendChild(el('img', { src: '/files/' + c.chart.split('/').map(encodeURIComponent).join('/'), alt: 'comparison chart' }));
+      var t = el('table', { 'class': 'comparison' }), head = el('tr');
+      c.header.forEach(function (h) { head.appendChild(el('th', {}, h)); });
+      t.appendChild(head);
+      c.rows.forEach(function (row) {
+        var tr = el('tr');
+        row.forEach(function (x) { tr.appendChild(el('td', {}, x)); });
+        t.appendChild(tr);
+      });
+      box.appendChild(t);
+      box.appendChild(el('a', { href: '/files/' + c.file.split('/').map(encodeURIComponent).join('/'), download: '' }, 'compare.csv'));
+    }).catch(function (e) { showError(e.message); });
   }
 
   $('plan-btn').onclick = startPlan;
