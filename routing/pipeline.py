@@ -30,7 +30,7 @@ from .network.matrices import default_cache_dir, matrices_for
 from .plans.calendar_rule import rule_calendar
 from .plans.document import Deferred, Plan
 from .plans.explain import explained
-from .plans.replan_rule import replan_violations
+from .plans.replan_rule import replan_view, replan_violations
 from .plans.validate import Violation, recomputed_summary, standing_cost, validate
 from .solve.solver import solve_problem
 from .units import parse_date
@@ -273,7 +273,9 @@ def check_plan(
     day = day_of(pf, cache_dir, progress)
     progress("checking every rule ...")
     violations = plan_violations(pf, pf.plan, day.problem)
-    return CheckReport(pf.plan, day.problem, violations, recomputed_summary(pf.plan, day.problem))
+    at = replan_view(pf.plan, day.problem, replan_source(pf)) if pf.plan.replan else None
+    real = recomputed_summary(pf.plan, day.problem, at)
+    return CheckReport(pf.plan, day.problem, violations, real)
 
 
 def plan_violations(pf: PlanFile, plan: Plan, problem: Problem) -> list[Violation]:

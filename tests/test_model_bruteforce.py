@@ -55,7 +55,7 @@ class RefRoute:
     cost: float
 
 
-def _simulate(problem: Problem, v: int, stops, depart: int):
+def _simulate(problem: Problem, v: int, stops, depart: int, loading: tuple[int, int] = (0, 0)):
     """Times from a given departure: (starts, return, distance, total waiting, windows ok)."""
     veh = problem.vehicles[v]
     tmat = problem.time_s[veh.profile.key]
@@ -65,7 +65,7 @@ def _simulate(problem: Problem, v: int, stops, depart: int):
     starts = []
     driving, limit = 0, veh.max_driving_s or float("inf")  # 20 min of rest before going past
     lunched = False
-    for s in stops:
+    for i, s in enumerate(stops):
         p = problem.index[s.point]
         pt = problem.points[p]
         leg = int(tmat[where, p])
@@ -75,7 +75,9 @@ def _simulate(problem: Problem, v: int, stops, depart: int):
             road = int((leg - 1) // limit) if leg > limit else 0
             driving += leg - road * limit
             dist += int(dmat[where, p])
-            starts.append(t + leg + road * 20 * 60)
+            arrive = t + leg + road * 20 * 60
+            # in a re-plan, loading for a trip decided then waits for the re-plan time
+            starts.append(max(arrive, loading[1]) if i >= loading[0] else arrive)
             t = starts[-1] + veh.reload_s
             if veh.lunch and not lunched and veh.lunch[0] <= t <= veh.lunch[1] - veh.lunch[2]:
                 t, lunched, driving = t + veh.lunch[2], True, 0
@@ -112,9 +114,12 @@ def _simulate(problem: Problem, v: int, stops, depart: int):
     return starts, ret, dist + int(dmat[where, depot]), waited, ok
 
 
-def ref_route(problem: Problem, v: int, stops, depart: int | None = None) -> RefRoute | None:
+def ref_route(
+    problem: Problem, v: int, stops, depart: int | None = None, ready: tuple[int, int] = (0, 0)
+) -> RefRoute | None:
     """The route's minimal-duration schedule and cost, or None if it breaks any rule; leaving
-    at `depart` if given (a route already on the road), else as late as the windows allow."""
+    at `depart` if given (a route already on the road), else as late as the windows allow; a
+    reload from position ready[0] on starting no earlier than ready[1]."""
     veh = problem.vehicles[v]
     tmat = problem.time_s[veh.profile.key]
     depot = problem.index[veh.depot]
@@ -173,7 +178,7 @@ def ref_route(problem: Problem, v: int, stops, depart: int | None = None) -> Ref
     if aboard:
         return None
     leave = veh.shift_start if depart is None else depart
-    _, _, _, waiting, ok = _simulate(problem, v, stops, leave)
+    _, _, _, waiting, ok = _simulate(problem, v, stops, leave, ready)
     if not ok:
         return None
     # Leave as late as the windows allow, never later than the waiting it saves: the largest
@@ -181,12 +186,12 @@ def ref_route(problem: Problem, v: int, stops, depart: int | None = None) -> Ref
     lo, hi = 0, waiting if depart is None else 0
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if _simulate(problem, v, stops, leave + mid)[4]:
+        if _simulate(problem, v, stops, leave + mid, ready)[4]:
             lo = mid
         else:
             hi = mid - 1
     depart = leave + lo
-    starts, ret, dist, _, ok = _simulate(problem, v, stops, depart)
+    starts, ret, dist, _, ok = _simulate(problem, v, stops, depart, ready)
     assert ok
     for i, j in legs.values():  # the ride: leaving the village to reaching the store
         s = stops[i]

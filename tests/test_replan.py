@@ -138,19 +138,19 @@ def brute_force_replan(source: Plan, real: Problem, at: int) -> float:
     best_route: list[dict[frozenset, float]] = []
     for v, veh in enumerate(real.vehicles):
         options: dict[frozenset, float | None] = {}
+        ready = (len(heads[v]), at)  # its reloads after the head wait for the re-plan time
         if not loaded[v]:  # nothing on board to deliver: the route may end after its head
-            options[frozenset()] = _cost(real, v, heads[v], departs[v])
-        if not home[v]:
-            for size in range(1, len(free) + 1):
-                for seq in itertools.permutations(free, size):
-                    for tail in _cuts([stops[p] for p in seq], veh.max_trips, bool(heads[v])):
-                        if not _keeps_load(tail, loaded[v]):
-                            continue
-                        problem = real if departs[v] is not None else later
-                        c = _cost(problem, v, heads[v] + tail, departs[v])
-                        key = frozenset(seq)
-                        if c is not None and c < (options.get(key) or float("inf")):
-                            options[key] = c
+            options[frozenset()] = _cost(real, v, heads[v], departs[v], ready)
+        for size in range(1, len(free) + 1):
+            for seq in itertools.permutations(free, size):
+                for tail in _cuts([stops[p] for p in seq], veh.max_trips, bool(heads[v])):
+                    if not _keeps_load(tail, loaded[v]) or (home[v] and not tail[0].reload):
+                        continue  # a vehicle that left its last stop may only reload
+                    problem = real if departs[v] is not None else later
+                    c = _cost(problem, v, heads[v] + tail, departs[v], ready)
+                    key = frozenset(seq)
+                    if c is not None and c < (options.get(key) or float("inf")):
+                        options[key] = c
         best_route.append({k: c for k, c in options.items() if c is not None})
     everything = frozenset(free)
     best = float("inf")
@@ -161,10 +161,12 @@ def brute_force_replan(source: Plan, real: Problem, at: int) -> float:
     return best
 
 
-def _cost(problem: Problem, v: int, stops: list[RefStop], depart: int | None) -> float | None:
+def _cost(
+    problem: Problem, v: int, stops: list[RefStop], depart: int | None, ready: tuple[int, int]
+) -> float | None:
     if not stops:
         return 0.0
-    r = ref_route(problem, v, stops, depart)
+    r = ref_route(problem, v, stops, depart, ready)
     return None if r is None else r.cost
 
 
@@ -197,15 +199,21 @@ def _keeps_load(tail: list[RefStop], loaded: set[str] | None) -> bool:
     return here == loaded
 
 
-@pytest.mark.parametrize("seed,trips", [(1, 1), (2, 1), (3, 2), (4, 2), (5, 1)])
-def test_replan_reaches_the_brute_force_optimum(seed, trips):
+HOME = 9 * H + 1800  # late enough that vans are back or on their way home: a further trip
+
+
+@pytest.mark.parametrize(
+    "seed,trips,at",
+    [(1, 1, AT), (2, 1, AT), (3, 2, AT), (4, 2, AT), (5, 1, AT), (3, 2, HOME), (6, 2, HOME)],
+)
+def test_replan_reaches_the_brute_force_optimum(seed, trips, at):
     problem, new = tiny_day(seed, trips)
     source = source_plan(problem)
     assert not source.unserved
     real = with_orders(problem, (*problem.orders, *new))
-    plan = replanned(source, real, AT)
+    plan = replanned(source, real, at)
     assert replan_violations(plan, real, source) == []
-    best = brute_force_replan(source, real, AT)
+    best = brute_force_replan(source, real, at)
     assert best < float("inf")
     assert not plan.unserved
     assert plan.cost_yuan == pytest.approx(best, abs=TIE)
@@ -238,8 +246,8 @@ def test_any_replan_time_keeps_what_is_committed(at, seed):
         if n:
             assert now[r.vehicle].stops[: n - 1] == r.stops[: n - 1]
             assert now[r.vehicle].depart_s == r.depart_s
-        for s in now.get(r.vehicle, r).stops[n:]:
-            assert s.arrival_s > at
+        for s in now.get(r.vehicle, r).stops[n:]:  # a reload may be the drive home it was on
+            assert s.start_s >= at if s.reload else s.arrival_s > at
     served = [o for x in plan.routes for s in x.stops for o in (*s.deliver, *s.collect)]
     assert sorted(served + [u.order for u in plan.unserved]) == sorted(o.id for o in real.orders)
 
@@ -453,7 +461,7 @@ def test_a_planners_edit_of_a_replan_keeps_reasons_judged_at_its_time():
     """An order whose window closed before the re-plan time is 'time window' there; the
     desk's re-timing of an edit must judge it the same way, or every edit is refused."""
     from routing.desk.edits import restate_reasons
-    from routing.plans.replan_rule import reasons_at
+    from routing.plans.replan_rule import replan_view
     from routing.replan.retime import retimed
 
     problem, _ = tiny_day(3, trips=2)
@@ -462,7 +470,7 @@ def test_a_planners_edit_of_a_replan_keeps_reasons_judged_at_its_time():
     real = with_orders(problem, (*problem.orders, late))
     plan = replanned(source, real, 10 * H, rounds=10)
     assert [(u.order, u.reason) for u in plan.unserved] == [("nX", "time window")]
-    edited = restate_reasons(retimed(plan, real), real, reasons_at(plan, real, source))
+    edited = restate_reasons(retimed(plan, real), real, replan_view(plan, real, source))
     assert [(u.order, u.reason) for u in edited.unserved] == [("nX", "time window")]
     assert edited.routes == plan.routes  # re-timing an unchanged re-plan changes nothing
     assert replan_violations(edited, real, source) == []

@@ -18,7 +18,7 @@ from ..model.problem import Problem
 from ..plans.document import UNSERVED_REASONS, Plan, Route, Unserved, visit_spans
 from ..plans.explain import explained
 from ..plans.reasons import check_reason
-from ..plans.replan_rule import reasons_at
+from ..plans.replan_rule import replan_view
 from ..plans.validate import AtTime
 from ..replan.retime import retimed
 from ..replan.run import SOURCE_NAME
@@ -125,8 +125,8 @@ def move_visit(
 def restate_reasons(plan: Plan, problem: Problem, at: AtTime | None = None) -> Plan:
     """Each unserved order with the first reason of UNSERVED_REASONS the validator confirms
     in this plan (an edit that frees room must not leave a stale reason), in words; a
-    re-plan's judged as the validator judges them (`at`: `replan_rule.reasons_at`)."""
-    seen, fixed = at or (problem, None)
+    re-plan's judged as the validator judges them (`at`: `replan_rule.replan_view`)."""
+    seen, fixed = (at.seen, at.fixed) if at else (problem, None)
     orders = {o.id: o for o in problem.orders}
     out = []
     for u in plan.unserved:
@@ -146,8 +146,9 @@ def restate_reasons(plan: Plan, problem: Problem, at: AtTime | None = None) -> P
 def judge(opened: Opened, changed: Plan) -> Verdict:
     """The changed plan re-timed, its reasons restated, and the validator's verdict on it."""
     problem = opened.day.problem
-    at = reasons_at(changed, problem, replan_source(opened.file)) if changed.replan else None
-    timed = restate_reasons(retimed(changed, problem), problem, at)
+    source = replan_source(opened.file) if changed.replan else None
+    at = replan_view(changed, problem, source) if source else None
+    timed = restate_reasons(retimed(changed, problem, source), problem, at)
     edits = int(opened.plan.stats.get("desk_edits", 0)) + 1
     timed = replace(timed, stats={**timed.stats, "desk_edits": edits})
     violations = tuple(str(v) for v in opened.check(timed))

@@ -47,7 +47,11 @@ class RouteEval:
     rests: tuple[int, ...] = ()  # seconds of break taken after each node, before leaving
 
 
-def _forward(problem: Problem, nodes, v: int, seq, depart: int):
+def _forward(problem: Problem, nodes, v: int, seq, depart: int, ready: tuple[int, int] = (0, 0)):
+    """Times along `seq` from `depart`; `ready` = (i, t): a reload at position i or later
+    starts no earlier than t (in a re-plan, the re-plan time: what a vehicle loads for its
+    next trip is decided then)."""
+    wait_from, ready_at = ready
     depot = problem.depot(v)
     times, metres = problem.legs(v)
     t_at, m_at = times.item, metres.item
@@ -61,9 +65,9 @@ def _forward(problem: Problem, nodes, v: int, seq, depart: int):
     waits: list[int] = []
     rests: list[int] = []  # break after each node
     where, t, dist, driving = depot, depart, 0, 0
-    for k in seq:
+    for i, k in enumerate(seq):
         if k == RELOAD:  # back to the centre: unload and reload at the dock, no window
-            q, earliest, work = depot, 0, veh.reload_s
+            q, earliest, work = depot, ready_at if i >= wait_from else 0, veh.reload_s
         else:
             n = nodes[k]
             q, earliest, work = n.point, n.earliest, per_parcel[n.point] * n.parcels
@@ -138,10 +142,12 @@ def evaluate(
     v: int,
     seq: Sequence[int],
     depart: int | None = None,
+    ready: tuple[int, int] = (0, 0),
 ) -> RouteEval:
     """Times, loads and cost of vehicle v driving `seq`, leaving as late as the windows allow;
     or, given `depart`, at that moment (a route already on the road when it is re-planned:
-    `routing.replan`)."""
+    `routing.replan`), its reloads from position ready[0] on starting no earlier than
+    ready[1] (the re-plan time)."""
     veh = problem.vehicles[v]
     if not seq:
         return RouteEval(
@@ -180,7 +186,7 @@ def evaluate(
             violation = violation or "capacity"
 
     leave = veh.shift_start if depart is None else depart
-    first = _forward(problem, nodes, v, seq, leave)
+    first = _forward(problem, nodes, v, seq, leave, ready)
     if first is None:
         return RouteEval(
             False,
@@ -205,7 +211,7 @@ def evaluate(
         if k != RELOAD:
             delay = min(delay, nodes[k].latest - start[i] + waited)
     delay = max(delay, 0) if depart is None else 0
-    later = _forward(problem, nodes, v, seq, leave + delay)
+    later = _forward(problem, nodes, v, seq, leave + delay, ready)
     assert later is not None  # the same legs as `first`
     late = any(k != RELOAD and x > nodes[k].latest for k, x in zip(seq, later[1], strict=True))
     if delay and (late or later[7] > first[7]):  # leaving later cost a rest or the lunch

@@ -137,9 +137,17 @@ def _order_calls(problem: Problem, o: Order) -> tuple[_Call, _Call | None]:
     return visit, unload
 
 
-def _breaks(problem: Problem, v: int, calls: list[_Call], depart: int | None = None) -> str | None:
+def _breaks(
+    problem: Problem,
+    v: int,
+    calls: list[_Call],
+    depart: int | None = None,
+    ready: tuple[int, int] = (0, 0),
+) -> str | None:
     """The first rule a tour of `calls` on vehicle v breaks, or None; leaving at `depart` if
-    given (a route on the road when it was re-planned), else as the timing rule says."""
+    given (a route on the road when it was re-planned), else as the timing rule says; a
+    reload from position ready[0] on starts no earlier than ready[1] (the re-plan time)."""
+    wait_from, ready_at = ready
     veh = problem.vehicles[v]
     if not calls:
         return None
@@ -178,7 +186,7 @@ def _breaks(problem: Problem, v: int, calls: list[_Call], depart: int | None = N
         left: dict[str, int] = {}  # cold produce on a first-kilometre leg: when it left
         before: tuple[str, ...]
         too_long, before = False, ()  # before: the cold produce the last stop collected
-        for c in calls:
+        for i, c in enumerate(calls):
             leg = int(tmat[where, c.point])
             if leg >= UNREACHABLE:
                 return None
@@ -193,9 +201,11 @@ def _breaks(problem: Problem, v: int, calls: list[_Call], depart: int | None = N
                 too_long |= any(arrive - left[x] > ride for x in c.cold_in if x in left)
                 before = c.cold_out
             setup = problem.points[c.point].service_fixed_s if c.point != where else 0
+            earliest = c.earliest
             if c.reload:  # no set-up and no window at the centre's dock
                 setup = 0
-            start = max(arrive + setup, c.earliest)
+                earliest = ready_at if i >= wait_from else 0
+            start = max(arrive + setup, earliest)
             if start - arrive - setup >= BREAK_S:
                 driving = 0
             starts.append(start)
@@ -285,7 +295,9 @@ class Fixed:
     first: int  # its first stops stay as they are: other orders go after them
     depart: int | None  # its real departure (None: it leaves as the timing rule says)
     under_way: bool  # the trip after them is under way: its deliveries were loaded
-    over: bool  # nothing can be added (locked, or on its way home)
+    over: bool  # nothing can be added (a locked route)
+    home: bool = False  # every stop behind it (it left the last): a further trip only
+    at: int = 0  # the re-plan time: its reloads from `first` on start no earlier
 
 
 def _place(
@@ -311,11 +323,14 @@ def _place(
         if calls is None:
             continue
         first, depart = (f.first, f.depart) if f is not None else (0, None)
+        ready = (first, f.at) if f is not None else (0, 0)
         end = first  # the trip under way ends at its reload
         if f is not None and f.under_way:
             end = next((i for i in range(first, len(calls)) if calls[i].reload), len(calls))
         under_way = f is not None and f.under_way
         lo = end + 1 if under_way and o.kind == "delivery" else first
+        if f is not None and f.home:  # it left its last stop: a further trip only
+            lo = len(calls) + 1
         own = [visit] + ([unload] if unload else [])
         for i in range(lo, len(calls) + 1):
             if unload is None:
@@ -327,7 +342,7 @@ def _place(
                 ]
             else:
                 trials = [[*calls[:i], visit, *calls[i:], unload]]
-            if any(_breaks(problem, v, trial, depart) is None for trial in trials):
+            if any(_breaks(problem, v, trial, depart, ready) is None for trial in trials):
                 return veh.id, i + 1
         # a further trip of its own, before, between or after the route's trips
         reload = _reload_call(problem, v)
@@ -337,7 +352,7 @@ def _place(
         for b in cuts if calls else ():
             head, tail = calls[: max(b - 1, 0)], calls[max(b - 1, 0) :]
             trial = [*head, reload, *own, *tail] if b else [*own, reload, *calls]
-            if _breaks(problem, v, trial, depart) is None:
+            if _breaks(problem, v, trial, depart, ready) is None:
                 return veh.id, b + 1 if b else 1
     return None
 

@@ -11,8 +11,9 @@ left the centre, or the stop before, at or before the re-plan time).
 - `replan locked`: a locked route is unchanged; a locked stop stays on its vehicle with its
   orders, in the order of that vehicle's locked stops.
 - `replan continuity`: every other stop is driven to after the re-plan time, from where the
-  vehicle is; a vehicle that had not left leaves no earlier; a vehicle on its way home gets
-  nothing more.
+  vehicle is; a vehicle that had not left leaves no earlier; a vehicle that had left its last
+  stop (on its way home, or back) may only reload, no earlier than the re-plan time, for a
+  further trip.
 - `replan on board`: the deliveries on board at the re-plan time (the trip under way had left
   the centre) are made by that vehicle before it next reloads, and nothing else is delivered
   on that trip.
@@ -69,11 +70,11 @@ def fixed_routes(source: Plan, at: int, locked: set[str]) -> dict[str, Fixed]:
     for r in source.routes:
         n = _committed(r, at)
         if r.vehicle in locked:
-            out[r.vehicle] = Fixed(len(r.stops), r.depart_s, False, True)
+            out[r.vehicle] = Fixed(len(r.stops), r.depart_s, False, True, at=at)
         elif n:
             loading = r.stops[n - 1].reload and r.stops[n - 1].departure_s > at
             home = n == len(r.stops) and r.stops[-1].departure_s <= at
-            out[r.vehicle] = Fixed(n, r.depart_s, not loading, home)
+            out[r.vehicle] = Fixed(n, r.depart_s, not loading, False, home, at)
     return out
 
 
@@ -85,13 +86,14 @@ def seen_at(problem: Problem, at: int) -> Problem:
     )
 
 
-def reasons_at(plan: Plan, problem: Problem, source: Plan) -> AtTime:
-    """How a re-plan's unserved reasons are judged: the day as seen at the re-plan time, and
-    the stops each route of the source keeps (`check_reason`)."""
+def replan_view(plan: Plan, problem: Problem, source: Plan) -> AtTime:
+    """How a re-plan is judged: the day as seen at the re-plan time, the stops each route of
+    the source keeps (for the unserved reasons, `check_reason`), and the time its reloads wait
+    for (the timing rule)."""
     info = plan.replan or {}
     at = int(info.get("at_s", 0))
     whole, _ = _locks(list(info.get("locked", ())))
-    return seen_at(problem, at), fixed_routes(source, at, whole)
+    return AtTime(seen_at(problem, at), fixed_routes(source, at, whole), at)
 
 
 def replan_violations(plan: Plan, problem: Problem, source: Plan) -> list[Violation]:
@@ -100,7 +102,7 @@ def replan_violations(plan: Plan, problem: Problem, source: Plan) -> list[Violat
     info = plan.replan or {}
     at = int(info.get("at_s", 0))
     whole, stop_locks = _locks(list(info.get("locked", ())))
-    out = validate(plan, problem, reasons_at(plan, problem, source))
+    out = validate(plan, problem, replan_view(plan, problem, source))
     before = (source.replan or {}).get("at_s")
     if before is not None and at < before:
         why = f"re-planned at {format_hhmm(at)}, before its source's {format_hhmm(before)}"
@@ -159,10 +161,14 @@ def _route_rules(
                 v,
             )
         )
-    if n == len(r.stops) and n and r.stops[-1].departure_s <= at and len(new.stops) > n:
-        out.append(Violation("replan continuity", "on its way home, but given more stops", v))
+    home = bool(n) and n == len(r.stops) and r.stops[-1].departure_s <= at
+    if home and len(new.stops) > n and not new.stops[n].reload:
+        why = "it had left its last stop: only a further trip, after reloading, may follow"
+        out.append(Violation("replan continuity", why, v, n + 1))
     for i in range(n, len(new.stops)):
         leave = new.stops[i - 1].departure_s if i else new.depart_s
+        if i == n and home:  # the drive home it was on: its reload waits for the re-plan time
+            leave = new.stops[i].start_s
         if leave < at:
             out.append(
                 Violation(

@@ -24,9 +24,22 @@ from ..units import format_hhmmss
 from .document import UNSERVED_REASONS, Plan, Route, day_costs
 from .reasons import Fixed, check_reason, idle_carrier
 
-# a re-plan's view of its day: the vehicles leaving no earlier than the re-plan time, and the
-# stops of each route on the road that stay as they are
-AtTime = tuple[Problem, Mapping[str, Fixed]]
+
+@dataclass(frozen=True)
+class AtTime:
+    """A re-plan's view of its day (routing.plans.replan_rule): `seen`, the vehicles leaving no
+    earlier than the re-plan time `at`; `fixed`, the stops of each route on the road that stay
+    as they are."""
+
+    seen: Problem
+    fixed: Mapping[str, Fixed]
+    at: int
+
+    def ready(self, vehicle: str) -> tuple[int, int]:
+        """(i, t): the route's reloads from stop i on start no earlier than t."""
+        f = self.fixed.get(vehicle)
+        return (f.first if f else 0), self.at
+
 
 TIME_TOLERANCE_S = 1
 LOAD_TOLERANCE = 0.001  # kg or litres, for rounding in plan.json
@@ -62,7 +75,7 @@ RULES = {
     "and a route on the road keeps its departure",
     "replan locked": "a locked route is unchanged; a locked stop stays on its vehicle, in order",
     "replan continuity": "every other stop is set off for after the re-plan time, from where the "
-    "vehicle is; nothing is added to a vehicle on its way home",
+    "vehicle is; a vehicle that left its last stop may only reload, no earlier than then",
     "replan on board": "the deliveries on board at the re-plan time are made on that trip, and "
     "nothing else is delivered on it",
     "replan orders": "the cancelled orders are gone, the added ones are in, and no other changed",
@@ -122,8 +135,12 @@ def _on_the_road(leg: int, veh) -> int:
     return (leg - 1) // limit * BREAK_S if limit and leg > limit else 0
 
 
-def trace(r: Route, v: int, problem: Problem, orders: dict[str, Order]) -> Trace:
-    """Re-drive route `r` on vehicle `v` from its stated departure, by the timing rule."""
+def trace(
+    r: Route, v: int, problem: Problem, orders: dict[str, Order], ready: tuple[int, int] = (0, 0)
+) -> Trace:
+    """Re-drive route `r` on vehicle `v` from its stated departure, by the timing rule; in a
+    re-plan, a reload from stop ready[0] (0-based) on starts no earlier than ready[1]."""
+    wait_from, ready_at = ready
     veh = problem.vehicles[v]
     key = veh.profile.key
     tmat, dmat = problem.time_s[key], problem.dist_m[key]
@@ -149,6 +166,8 @@ def trace(r: Route, v: int, problem: Problem, orders: dict[str, Order]) -> Trace
         if p is not None and not s.reload:
             pt = problem.points[p]
             earliest, latest = pt.opens, pt.closes
+        elif s.reload and k - 1 >= wait_from:  # loading for a trip decided at the re-plan time
+            earliest = ready_at
         if s.reload:  # produce for the centre comes off, the next trip's deliveries go on
             trip += 1
             kg, litres = away_kg + loading[trip][0], away_l + loading[trip][1]
@@ -204,10 +223,17 @@ def trace(r: Route, v: int, problem: Problem, orders: dict[str, Order]) -> Trace
 class _Route:
     """A route, its vehicle and its trace: what the rule functions read."""
 
-    def __init__(self, r: Route, v: int, problem: Problem, orders: dict[str, Order]):
+    def __init__(
+        self,
+        r: Route,
+        v: int,
+        problem: Problem,
+        orders: dict[str, Order],
+        ready: tuple[int, int] = (0, 0),
+    ):
         self.r, self.v, self.problem, self.orders = r, v, problem, orders
         self.veh = problem.vehicles[v]
-        self.t = trace(r, v, problem, orders)
+        self.t = trace(r, v, problem, orders, ready)
 
     @property
     def drivable(self) -> bool:
@@ -591,7 +617,7 @@ def rule_conservation(plan: Plan, problem: Problem) -> list[Violation]:
 
 
 def rule_reasons(plan: Plan, problem: Problem, at: AtTime | None = None) -> list[Violation]:
-    seen, fixed = at or (problem, None)
+    seen, fixed = (at.seen, at.fixed) if at else (problem, None)
     orders = {o.id: o for o in problem.orders}
     out = []
     for u in plan.unserved:
@@ -613,7 +639,7 @@ def rule_reasons(plan: Plan, problem: Problem, at: AtTime | None = None) -> list
 
 
 def rule_idle(plan: Plan, problem: Problem, at: AtTime | None = None) -> list[Violation]:
-    seen = at[0] if at else problem
+    seen = at.seen if at else problem
     orders = {o.id: o for o in problem.orders}
     out = []
     for u in plan.unserved:
@@ -632,14 +658,15 @@ def rule_idle(plan: Plan, problem: Problem, at: AtTime | None = None) -> list[Vi
     return out
 
 
-def recomputed_summary(plan: Plan, problem: Problem) -> dict:
+def recomputed_summary(plan: Plan, problem: Problem, at: AtTime | None = None) -> dict:
     """The summary block as the routes really are (re-driven by `trace`; a route that cannot be
     driven keeps its stated figures), with the same rounding as the plan's own."""
     orders = {o.id: o for o in problem.orders}
     vehicles = {v.id: k for k, v in enumerate(problem.vehicles)}
     dist, seconds, cost = 0, 0, 0.0
     for r in plan.routes:
-        t = trace(r, vehicles[r.vehicle], problem, orders) if r.vehicle in vehicles else None
+        ready = at.ready(r.vehicle) if at else (0, 0)
+        t = trace(r, vehicles[r.vehicle], problem, orders, ready) if r.vehicle in vehicles else None
         if t is None or t.undriven or t.unknown_points:
             dist, seconds, cost = dist + r.distance_m, seconds + r.duration_s, cost + r.cost_yuan
         else:
@@ -677,12 +704,12 @@ def rule_standing(plan: Plan, problem: Problem) -> list[Violation]:
     ]
 
 
-def rule_summary(plan: Plan, problem: Problem) -> list[Violation]:
+def rule_summary(plan: Plan, problem: Problem, at: AtTime | None = None) -> list[Violation]:
     """The stated summary against the one recomputed from the routes."""
     stated = plan.stated_summary
     if stated is None:
         return []
-    real = recomputed_summary(plan, problem)
+    real = recomputed_summary(plan, problem, at)
     tolerance = {"distance_km": 0.0015, "hours": 0.0015}
     for key in ("cost_yuan", "standing_cost_yuan", "day_cost_yuan"):
         tolerance[key] = COST_TOLERANCE_YUAN
@@ -708,14 +735,15 @@ def validate(plan: Plan, problem: Problem, at: AtTime | None = None) -> list[Vio
     vehicles = {v.id: k for k, v in enumerate(problem.vehicles)}
     for r in plan.routes:
         if r.vehicle in vehicles:
-            x = _Route(r, vehicles[r.vehicle], problem, orders)
+            ready = at.ready(r.vehicle) if at else (0, 0)
+            x = _Route(r, vehicles[r.vehicle], problem, orders, ready)
             for rule in ROUTE_RULES:
                 out += rule(x)
     out += rule_conservation(plan, problem)
     out += rule_reasons(plan, problem, at)
     out += rule_idle(plan, problem, at)
     out += rule_standing(plan, problem)
-    out += rule_summary(plan, problem)
+    out += rule_summary(plan, problem, at)
     return out
 
 

@@ -32,10 +32,12 @@ class Board:
     heads: list[tuple[int, ...]]
     tails: list[list[int]]
     depart: list[int | None]  # the real departure of a vehicle already on the road
-    over: list[bool]  # nothing may be added (locked route, or on its way home)
+    over: list[bool]  # nothing may be added (a locked route)
     closed: list[bool]  # the tail's first trip is the trip under way (its deliveries on board)
     pinned: list[frozenset[int]]  # per vehicle: its on-board and locked nodes
     locked: list[tuple[int, ...]]  # per vehicle: its locked nodes in the tail, in order
+    home: list[bool]  # every stop behind it: only a further trip may follow
+    at: int  # the re-plan time: no reload in a tail starts before it
     unassigned: set[int] = field(default_factory=set)
     _cost: dict[int, float] = field(default_factory=dict)
     owner: dict[int, int] = field(init=False)  # pinned node -> its vehicle
@@ -50,6 +52,8 @@ class Board:
         """The re-plan's own rules: nothing but the on-board deliveries in the trip under way,
         all of them in it, and locked stops in their order."""
         nodes = self.nodes
+        if self.home[v] and tail and tail[0] != RELOAD:  # it has left its last stop
+            return False
         if self.closed[v]:
             end = tail.index(RELOAD) if RELOAD in tail else len(tail)
             for k in tail[:end]:
@@ -70,16 +74,18 @@ class Board:
         """The route of vehicle v with this tail, if it keeps every rule."""
         if not self.keeps_rules(v, tail):
             return None
-        seq = self.seq(v, tail)
-        ev = evaluate(self.problem, self.nodes, v, seq, self.depart[v])
+        ev = evaluate(self.problem, self.nodes, v, self.seq(v, tail), *self.timing(v))
         return ev if ev.feasible else None
+
+    def timing(self, v: int) -> tuple[int | None, tuple[int, int]]:
+        """`evaluate`'s departure and reload readiness for vehicle v."""
+        return self.depart[v], (len(self.heads[v]), self.at)
 
     def cost(self, v: int) -> float:
         if v not in self._cost:
             seq = self.seq(v)
-            self._cost[v] = (
-                evaluate(self.problem, self.nodes, v, seq, self.depart[v]).cost if seq else 0.0
-            )
+            ev = evaluate(self.problem, self.nodes, v, seq, *self.timing(v)) if seq else None
+            self._cost[v] = ev.cost if ev else 0.0
         return self._cost[v]
 
     def penalty(self, k: int) -> float:

@@ -116,6 +116,7 @@ def build_board(
     closed = [False] * n_vehicles
     pinned: list[frozenset[int]] = [frozenset()] * n_vehicles
     locked: list[tuple[int, ...]] = [()] * n_vehicles
+    home = [False] * n_vehicles
     whole = {lk.vehicle for lk in locks if lk.stop is None}
     stop_locks = defaultdict(set)
     for lk in locks:
@@ -141,7 +142,7 @@ def build_board(
         heads[v], tails[v] = tuple(seq[:cut]), tidy_tail(seq[:cut], seq[cut:])
         if here.started or r.vehicle in whole:  # on the road, or locked as it is
             depart[v] = r.depart_s
-        over[v] = here.over
+        over[v], home[v] = here.over, here.home
         closed[v] = here.under_way
         on_board = {by_stop[i] for i in range(here.committed, here.closed_until) if i in by_stop}
         on_board = {k for k in on_board if nodes[k].deliver}
@@ -152,7 +153,7 @@ def build_board(
         carried -= set(heads[v])
         pinned[v] = frozenset(on_board | set(held) | carried)
         locked[v] = tuple(held)
-    board = Board(problem, nodes, heads, tails, depart, over, closed, pinned, locked)
+    board = Board(problem, nodes, heads, tails, depart, over, closed, pinned, locked, home, at)
     add_visits(board, to_place, penalty)
     return board
 

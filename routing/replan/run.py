@@ -214,7 +214,7 @@ def replan_problem(
         f"{len(board.unassigned)} visits left out"
     )
     nm = NodeModel(problem=seen, nodes=tuple(board.nodes))
-    routes = build_routes(nm, board.routes(), board.depart)
+    routes = build_routes(nm, board.routes(), [board.timing(v) for v in range(len(board.tails))])
     figures = {
         "replan": {
             "rounds": stats.rounds,

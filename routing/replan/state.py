@@ -5,8 +5,9 @@ stop before, at or before the re-plan time. Committed stops stay exactly as they
 stops behind the vehicle, the one it is at, the one it is driving to), and the vehicle carries
 on from the last of them. The deliveries of the trip under way are on board: they stay on that
 vehicle, in that trip, and nothing is added to them (it was loaded at the centre). A vehicle
-whose every stop is committed and which has left the last one is on its way home: its route is
-over. Locked routes stay as they are; a locked stop stays on its vehicle, in the same order
+whose every stop is committed and which has left the last one is on its way home, or back: it
+may still make a further trip, whose loading starts no earlier than the re-plan time. Locked
+routes stay as they are; a locked stop stays on its vehicle, in the same order
 as the vehicle's other locked stops. docs/replan.md states the rules `route check` applies.
 """
 
@@ -37,7 +38,8 @@ class Position:
     started: bool  # it has left the centre: its departure stays too
     under_way: bool  # a trip is under way: its deliveries are on board
     closed_until: int  # stops [committed, closed_until) finish the trip under way
-    over: bool  # nothing can be added: locked, or on its way home
+    over: bool  # locked: nothing can be added
+    home: bool = False  # every stop behind it: on its way home, or back (a further trip only)
 
 
 def committed_stops(r: Route, at: int) -> int:
@@ -65,7 +67,7 @@ def position(r: Route, at: int, locked: bool = False) -> Position:
     if not loading:
         while end < len(stops) and not stops[end].reload:
             end += 1
-    return Position(n, True, not loading, end, home)
+    return Position(n, True, not loading, end, False, home)
 
 
 def parse_locks(tokens: Sequence[str], plan: Plan) -> tuple[Lock, ...]:

@@ -45,16 +45,16 @@ def _litres(ml: int) -> float:
 def build_routes(
     nm: NodeModel,
     routes: tuple[tuple[int, ...], ...],
-    departs: Sequence[int | None] | None = None,
+    timing: Sequence[tuple[int | None, tuple[int, int]]] | None = None,
 ) -> tuple[Route, ...]:
-    """Plan routes from node sequences, timed and loaded by `routing.schedule`; a vehicle
-    with a departure in `departs` leaves then (a route on the road when re-planned)."""
+    """Plan routes from node sequences, timed and loaded by `routing.schedule`; `timing`
+    gives each vehicle's fixed departure and reload readiness (`evaluate`), for a re-plan."""
     p = nm.problem
     out = []
     for v, seq in enumerate(routes):
         if not seq:
             continue
-        ev = evaluate(p, nm.nodes, v, seq, departs[v] if departs else None)
+        ev = evaluate(p, nm.nodes, v, seq, *timing[v]) if timing else evaluate(p, nm.nodes, v, seq)
         if not ev.feasible:
             raise PlanInvalidError(
                 f"the search returned an infeasible route for {p.vehicles[v].id} ({ev.violation})"
