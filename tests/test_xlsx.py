@@ -93,7 +93,7 @@ def round_trip(tmp_path_factory, demo_orders):
     code, out = _route("export", plan_dir / "plan.json", "--format", "xlsx", "--out", target)
     assert code == 0, out
     plan = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))
-    return plan, load_workbook(target), orders
+    return plan, load_workbook(target), orders, plan_dir / "plan.json"
 
 
 def _block(ws, title: str) -> list[tuple]:
@@ -123,7 +123,7 @@ def _ids(v) -> list[str]:
 
 
 def test_summary_sheet_comes_first_with_the_plans_figures(round_trip):
-    plan, wb, _ = round_trip
+    plan, wb, _, _ = round_trip
     assert wb.sheetnames[0] == SUMMARY_SHEET
     figures = {r[2]: r[1] for r in _block(wb[SUMMARY_SHEET], "项目")}  # under the header
     assert figures.pop("county") == plan["county"] and figures.pop("date") == DAY
@@ -132,7 +132,7 @@ def test_summary_sheet_comes_first_with_the_plans_figures(round_trip):
 
 
 def test_one_sheet_per_route_with_the_plans_stops(round_trip):
-    plan, wb, _ = round_trip
+    plan, wb, _, _ = round_trip
     routes = plan["routes"]
     assert wb.sheetnames[1:] == sheet_names([r["vehicle"] for r in routes])
     assert len(routes) > 1
@@ -152,7 +152,7 @@ def test_one_sheet_per_route_with_the_plans_stops(round_trip):
 
 
 def test_every_order_of_the_workbook_is_served_or_unserved_once(round_trip):
-    _, wb, orders = round_trip
+    _, wb, orders, _ = round_trip
     served = []
     for title in wb.sheetnames[1:]:
         _, stops = _stop_table(wb[title])
@@ -280,3 +280,21 @@ def test_sheet_names_are_valid_and_unique():
     assert names[2] != "汇总" and names[2].startswith("汇总")
     assert all(len(n) <= 31 for n in names)
     assert len({n.casefold() for n in names}) == len(names)
+
+
+def test_the_same_plan_gives_the_same_workbook(round_trip, tmp_path):
+    """Dated by the plan, not by the moment of saving: exports of one plan are identical."""
+    import zipfile
+
+    plan, _, _, plan_file = round_trip
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    for target in (first, second):
+        code, out = _route("export", plan_file, "--format", "xlsx", "--out", target)
+        assert code == 0, out
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as book:
+        core = book.read("docProps/core.xml").decode()
+        assert {i.date_time[:3] for i in book.infolist()} == {
+            tuple(int(x) for x in plan["date"].split("-"))
+        }
+    assert core.count(f"{plan['date']}T00:00:00Z") == 2  # created and modified

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ from .views import RouteView, UnservedView
 SUMMARY_SHEET = "汇总"
 MAX_SHEET_NAME = 31  # Excel's limit
 SHEET_NAME_BANNED = re.compile(r"[\[\]:*?/\\]")
+DATED = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*")  # in docProps/core.xml
 MAX_WIDTH = 60  # a column's width in characters; longer cells (details, order lists) wrap off
 
 STOP_HEADERS = {  # routes.csv's columns under Chinese headers (vehicle: the sheet's own)
@@ -182,4 +184,21 @@ def to_xlsx(plan: Plan, title: str, routes: list[RouteView], unserved: list[Unse
 
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return _stamped(buf.getvalue(), plan.date)
+
+
+def _stamped(data: bytes, date: str) -> bytes:
+    """The workbook dated by its plan (its created and modified properties, and every part
+    of its zip) instead of the moment it was saved: the same plan gives the same bytes."""
+    stamp = f"{date}T00:00:00Z".encode()
+    when = (*(int(x) for x in date.split("-")), 0, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "docProps/core.xml":
+                body = DATED.sub(rb"\g<1>" + stamp, body)
+            part = zipfile.ZipInfo(info.filename, date_time=when)  # type: ignore[arg-type]
+            part.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(part, body)
+    return out.getvalue()
