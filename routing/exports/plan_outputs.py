@@ -26,11 +26,12 @@ from .fonts import FontChain
 from .formats import to_csv
 from .map_html import map_html
 from .sheets import Cover, write_sheets
-from .views import Catalogue, UnservedView, plan_views
+from .views import Catalogue, RouteView, UnservedView, plan_views
 
 if TYPE_CHECKING:  # the pipeline loads the solver: an export must not pay for it
     from ..pipeline import Day
 
+Views = tuple[list[RouteView], list[UnservedView]]
 PLAN_FILES = ("plan.json", "routes.csv", "orders.csv", "map.html", "sheets.pdf", "source-plan.json")
 
 
@@ -51,12 +52,14 @@ def drivers_files(
     page: bool = True,
     sheets: bool = True,
     system_fonts: Sequence[Path] | None = None,
+    views: Views | None = None,
 ) -> tuple[bytes, bytes, bool]:
     """The drivers' HTML map and PDF route sheets (each only if asked for); the flag says
     whether every name on the sheets is in Chinese (else some are in pinyin). Chinese comes
     from the bundled CJK subset; `system_fonts` lists the installed CJK fonts to fall back on
-    for a character it lacks (None: look them up; an empty list: none, as on a bare machine)."""
-    routes, unserved = plan_views(plan, cat, roads=roads, road_node=road_node)
+    for a character it lacks (None: look them up; an empty list: none, as on a bare machine).
+    `views`: the plan's views along the roads, if the caller has them already."""
+    routes, unserved = views or plan_views(plan, cat, roads=roads, road_node=road_node)
     cover = None
     if vehicle is not None:  # one driver's map and sheets: the day's overview is not theirs
         routes, unserved = [r for r in routes if r.vehicle == vehicle], []
@@ -112,14 +115,25 @@ def write_plan(
     return plan
 
 
+def road_views(plan: Plan, day: Day) -> Views:
+    """The plan's routes along the roads and its unserved orders, as every export shows them
+    (the road paths are the slow part: compute them once per plan)."""
+    problem = day.problem
+    cat = Catalogue.of(problem.points, problem.vehicles, problem.orders)
+    road_node = {q.id: int(n) for q, n in zip(problem.points, day.nodes, strict=True)}
+    return plan_views(plan, cat, roads=day.roads, road_node=road_node)
+
+
 def plan_files(
     plan: Plan,
     day: Day,
     maps: bool = True,
     progress: Callable[[str], None] = lambda m: None,
+    views: Views | None = None,
 ) -> tuple[Plan, dict[str, bytes]]:
     """The plan's files by name, as `write_plan` writes them, and the plan as written
-    (generated orders get their path): a region's worker makes them, its client writes them."""
+    (generated orders get their path): a region's worker makes them, its client writes them.
+    `views`: `road_views` of the plan, if the caller has them already."""
     problem = day.problem
     cat = Catalogue.of(problem.points, problem.vehicles, problem.orders)
     files: dict[str, bytes] = {}
@@ -140,7 +154,7 @@ def plan_files(
         progress(f"writing the drivers' map and sheets for {len(plan.routes)} routes ...")
         road_node = {q.id: int(n) for q, n in zip(problem.points, day.nodes, strict=True)}
         files["map.html"], files["sheets.pdf"], _ = drivers_files(
-            plan, cat, day.roads, road_node, title_of(plan, day.county.meta)
+            plan, cat, day.roads, road_node, title_of(plan, day.county.meta), views=views
         )
         progress(f"map and sheets: {time.perf_counter() - t:.1f} s")
     return plan, files

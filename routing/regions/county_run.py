@@ -137,7 +137,7 @@ def _failed(task: CountyTask, error: str, seconds: dict, t0: float, worker: str)
 
 
 def _plan(task: CountyTask, folder: Path, seconds: dict) -> tuple[dict, dict[str, bytes]]:
-    from ..exports.plan_outputs import plan_files
+    from ..exports.plan_outputs import plan_files, road_views
     from ..model.params import SolveParams
     from ..pipeline import load_day, solve_day
 
@@ -154,8 +154,9 @@ def _plan(task: CountyTask, folder: Path, seconds: dict) -> tuple[dict, dict[str
     plan = solve_day(day, params)
     seconds["solve_s"] = plan.stats["timings"]["solve_s"]
     t = time.perf_counter()
-    plan, files = plan_files(plan, day, task.maps)
-    files["overview.geojson"] = overview_geojson(plan, day)
+    views = road_views(plan, day)  # the road paths once, for the map, sheets and overview
+    plan, files = plan_files(plan, day, task.maps, views=views)
+    files["overview.geojson"] = overview_geojson(plan, day, views[0])
     seconds["files_s"] = time.perf_counter() - t
     s = plan.summary()
     figures = {
@@ -174,16 +175,11 @@ def _plan(task: CountyTask, folder: Path, seconds: dict) -> tuple[dict, dict[str
     return figures, files
 
 
-def overview_geojson(plan, day) -> bytes:
-    """The county's boundary and its routes along the roads, simplified for a region map."""
+def overview_geojson(plan, day, routes) -> bytes:
+    """The county's boundary and its routes along the roads (`plan_outputs.road_views`),
+    simplified for a region map."""
     from shapely.geometry import LineString, mapping
 
-    from ..exports.views import Catalogue, plan_views
-
-    p = day.problem
-    cat = Catalogue.of(p.points, p.vehicles, p.orders)
-    road_node = {q.id: int(n) for q, n in zip(p.points, day.nodes, strict=True)}
-    routes, _ = plan_views(plan, cat, roads=day.roads, road_node=road_node)
     features = [
         {
             "type": "Feature",
