@@ -470,19 +470,18 @@ def replan_cmd(
           --cancel 20261129-00042 --lock VAN-03,VAN-05:4 --out plans/wugong/2026-11-29-1030
     """
     from routing.exports.plan_outputs import check_out_dir
-    from routing.inputs.plan_file import open_plan
     from routing.model.params import SolveParams
     from routing.plans.report import summary_text
-    from routing.replan.run import new_orders_from, replan, write_replan
+    from routing.replan.run import replan, write_replan
 
     say = _say(quiet or as_json)
     check_out_dir(out)
     t = time.perf_counter()
-    added = new_orders_from(orders_file, open_plan(plan_file)) if orders_file else ()
     params = SolveParams(time_limit=time_limit, seed=seed, iterations=iterations or None)
     result = replan(
-        plan_file, at, added, _split(cancel), _split(lock), params, iterations == 0, progress=say
-    )
+        plan_file, at, orders_file or (), _split(cancel), _split(lock), params, iterations == 0,
+        progress=say,
+    )  # fmt: skip
     write_replan(result, out, maps=not no_maps, progress=say)
     plan, before = result.plan, result.source.plan
     say(f"re-plan validated and written to {out}/ in {time.perf_counter() - t:.1f} s")

@@ -250,9 +250,15 @@ def ref_stops(problem: Problem) -> list[RefStop]:
 
 def _with_reloads(stops: list[RefStop], veh) -> list[list[RefStop]]:
     """Every way of cutting a visiting order into at most the vehicle's trips."""
-    gaps = range(1, len(stops))
+    return reload_cuts(stops, veh.max_trips)
+
+
+def reload_cuts(stops: list[RefStop], trips: int, first: int = 1) -> list[list[RefStop]]:
+    """`stops` with up to trips - 1 reloads cut in before any of them from `first` on (0: a
+    reload may come first, as after the committed stops of a re-plan)."""
+    gaps = range(first, len(stops))
     out = []
-    for n in range(min(veh.max_trips - 1, len(stops) - 1) + 1):
+    for n in range(trips):
         for cuts in itertools.combinations(gaps, n):
             trial: list[RefStop] = []
             for i, s in enumerate(stops):

@@ -30,7 +30,7 @@ from routing.replan.state import Lock, committed_stops
 from routing.solve.solver import solve_problem
 
 from .conftest import DAY, H, budget, make_problem, order, plan_of, point, vehicle
-from .test_model_bruteforce import TIE, RefStop, ref_route
+from .test_model_bruteforce import TIE, RefStop, ref_route, reload_cuts
 
 BROKEN = Path(__file__).parent / "data" / "broken"
 AT = 8 * H + 900  # the tiny days' re-plan time: a quarter of an hour into the shift
@@ -141,9 +141,10 @@ def brute_force_replan(source: Plan, real: Problem, at: int) -> float:
         ready = (len(heads[v]), at)  # its reloads after the head wait for the re-plan time
         if not loaded[v]:  # nothing on board to deliver: the route may end after its head
             options[frozenset()] = _cost(real, v, heads[v], departs[v], ready)
+        first = 0 if heads[v] else 1  # after committed stops a reload may come first
         for size in range(1, len(free) + 1):
             for seq in itertools.permutations(free, size):
-                for tail in _cuts([stops[p] for p in seq], veh.max_trips, bool(heads[v])):
+                for tail in reload_cuts([stops[p] for p in seq], veh.max_trips, first):
                     if not _keeps_load(tail, loaded[v]) or (home[v] and not tail[0].reload):
                         continue  # a vehicle that left its last stop may only reload
                     problem = real if departs[v] is not None else later
@@ -168,22 +169,6 @@ def _cost(
         return 0.0
     r = ref_route(problem, v, stops, depart, ready)
     return None if r is None else r.cost
-
-
-def _cuts(stops: list[RefStop], trips: int, on_road: bool) -> list[list[RefStop]]:
-    """The tail with reloads cut in anywhere, including right after the committed head."""
-    reload = RefStop("RELOAD", "HUB", reload=True)
-    gaps = range(0 if on_road else 1, len(stops))
-    out = []
-    for n in range(trips):
-        for cut in itertools.combinations(gaps, n):
-            tail: list[RefStop] = []
-            for i, s in enumerate(stops):
-                if i in cut:
-                    tail.append(reload)
-                tail.append(s)
-            out.append(tail)
-    return out
 
 
 def _keeps_load(tail: list[RefStop], loaded: set[str] | None) -> bool:

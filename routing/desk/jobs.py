@@ -20,7 +20,6 @@ from pathlib import Path
 
 from ..errors import Fault, InputError, RouteError
 
-STATUSES = ("queued", "running", "done", "failed")
 KEPT_JOBS = 200
 
 

@@ -5,7 +5,8 @@ yuan), and a county's roads for the map's background. Built from the exports' ow
 from __future__ import annotations
 
 from ..exports.map_html import road_segments, road_style
-from ..exports.views import Catalogue, RouteView, StopView, place_visits, plan_views
+from ..exports.plan_outputs import road_views
+from ..exports.views import RouteView, StopView, place_visits
 from ..network.graph import RoadArrays
 from ..replan.state import committed_stops
 from ..units import format_hhmm
@@ -86,8 +87,7 @@ def plan_payload(opened: Opened, locks: Locks, undo: int) -> dict:
     """The plan for the page: summary, a route per vehicle with its place visits, unserved
     orders with their reasons, idle vehicles, locks, and how many edits can be undone."""
     plan, pf = opened.plan, opened.file
-    cat = Catalogue.of(pf.county.points, pf.county.fleet, pf.orders)
-    routes, unserved = plan_views(plan, cat, roads=opened.day.roads, road_node=opened.road_node)
+    routes, unserved = road_views(plan, opened.day)
     used = {r.vehicle for r in plan.routes}
     at = plan.replan["at_s"] if plan.replan else None
     kept = {r.vehicle: committed_stops(r, at) if at is not None else 0 for r in plan.routes}

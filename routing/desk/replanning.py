@@ -1,26 +1,21 @@
 """Adding an order, cancelling one, and re-planning from a time of day, through the
-re-planning library (`routing.replan.replan_day`, docs/replan.md).
+re-planning library (`routing.replan`, docs/replan.md).
 
 Adding or cancelling is a re-plan at the desk's time with the change placed and nothing else
 searched (`place_only`): the planner sees its cost at once. Re-planning from a time searches
-everything not yet done. The re-plan is written into a staging folder under the plan's own
-folder; a valid one becomes the current plan (the previous one kept for undo). An invalid one
-is answered with its violations and dropped.
+everything not yet done. A valid re-plan becomes the current plan (the previous one kept for
+undo); an invalid one is answered with its violations and nothing is written.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..errors import Fault, InputError, PlanInvalidError
-from ..exports.plan_outputs import write_plan_files
 from ..inputs.orders import order_from_cells
 from ..model.params import SolveParams
 from ..model.records import Order
-from ..replan import replan_day
+from ..replan import run as library
 from ..units import parse_hhmm
 from .days import Opened
 from .store import push_history
@@ -102,29 +97,17 @@ def replan(
     time_limit: float = 5.0,
     iterations: int | None = None,
 ) -> Outcome:
-    """Re-plan the day from `at_s`; a valid result replaces the plan's files."""
+    """Re-plan the day from `at_s`; a valid result replaces the plan's files (the previous
+    version kept for undo). The library raises before anything is written if the re-plan
+    breaks a rule, so the folder is written once, swapped in whole."""
     folder = opened.path.parent
     before = opened.plan.cost_yuan
     params = SolveParams(time_limit=time_limit, iterations=iterations)
-    stage = Path(tempfile.mkdtemp(prefix=".replan-", dir=folder))
     try:
-        try:
-            result = replan_day(
-                opened.path,
-                at_s,
-                new_orders=new_orders,
-                cancel=cancel,
-                lock=lock,
-                params=params,
-                out_dir=stage,
-                place_only=not full,
-            )
-        except PlanInvalidError as exc:  # the library never returns an invalid re-plan
-            lines = [ln.strip().removeprefix("- ") for ln in str(exc).splitlines()[1:]]
-            return Outcome(False, tuple(ln for ln in lines if ln) or (str(exc),), before, before)
-        files = {p.name: p.read_bytes() for p in stage.iterdir() if p.is_file()}
-        push_history(folder)
-        write_plan_files(folder, files)
-        return Outcome(True, (), before, result.plan.cost_yuan)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        result = library.replan(opened.path, at_s, new_orders, cancel, lock, params, not full)
+    except PlanInvalidError as exc:  # the library never returns an invalid re-plan
+        lines = [ln.strip().removeprefix("- ") for ln in str(exc).splitlines()[1:]]
+        return Outcome(False, tuple(ln for ln in lines if ln) or (str(exc),), before, before)
+    push_history(folder)
+    library.write_replan(result, folder)
+    return Outcome(True, (), before, result.plan.cost_yuan)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..atomic import write_atomic
 from ..errors import Fault, InputError
-from ..inputs.locations import data_home, search_path
+from ..inputs.locations import search_path
 from ..units import parse_date
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -91,10 +91,6 @@ class Store:
     plans_dir: Path
     data_dir: Path | None = None
     compare_dir: Path = Path("compare")  # route compare's default --out
-
-    @property
-    def data_root(self) -> Path:
-        return data_home(self.data_dir)
 
     def plan_dir(self, county: str, date: str) -> Path:
         """The folder of a county's plan for a date (county and date checked)."""

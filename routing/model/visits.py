@@ -10,6 +10,7 @@ here with their reason, before any search.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from types import MappingProxyType
 
@@ -156,47 +157,64 @@ def _solo(problem: Problem, nodes: list[Node], vehicles) -> tuple[list[int], str
     return [], "time window"
 
 
-def build_nodes(problem: Problem) -> NodeModel:
-    orders = problem.orders
+def penalties(problem: Problem) -> Callable[[int], float]:
+    """Leaving order k out costs a multiple (by priority) of what serving it could."""
     bounds: dict[tuple[str, str], float] = {}
 
     def penalty(k: int) -> float:
-        """Leaving order k out costs a multiple (by priority) of what serving it could."""
-        o = orders[k]
+        o = problem.orders[k]
         key = (o.point, o.destination)
         if key not in bounds:
             bounds[key] = serve_bound(problem, *key)
         return PRIORITY_WEIGHT[o.priority] * bounds[key]
 
+    return penalty
+
+
+def carriers(problem: Problem, orders: Sequence[int]) -> tuple[int, ...]:
+    """Vehicles that may carry all these orders: anywhere on a route (refrigerated where they
+    must be), or on a first-kilometre leg."""
+    return tuple(
+        v
+        for v in range(len(problem.vehicles))
+        if all(
+            problem.compatible(v, problem.orders[k]) or problem.first_km(v, problem.orders[k])
+            for k in orders
+        )
+    )
+
+
+def alone(problem: Problem, k: int) -> tuple[list[int], str | None]:
+    """Vehicles that could serve order k on a trip of its own, else the reason none can (an
+    unserved reason: no compatible vehicle, unreachable, or the rule such a trip breaks)."""
+    o = problem.orders[k]
+    able = carriers(problem, [k])
+    if not able:
+        return [], "no compatible vehicle"
+    reach = [
+        v
+        for v in able
+        if problem.reaches(v, problem.index[o.point])
+        and (o.kind == "delivery" or problem.reaches(v, problem.index[o.destination]))
+    ]
+    if not reach:
+        return [], "unreachable"
+    lo, hi = problem.window(o)
+    if lo > hi:
+        return [], "time window"
+    return _solo(problem, visit_nodes(problem, [k], 0), reach)
+
+
+def build_nodes(problem: Problem) -> NodeModel:
+    orders = problem.orders
+    penalty = penalties(problem)
     unservable: dict[int, str] = {}
     candidates: dict[int, list[int]] = {}
     first_km: set[int] = set()
     for k, o in enumerate(orders):
-        # vehicles that may carry it: anywhere on a route, or on a first-kilometre leg
-        carriers = [
-            v
-            for v in range(len(problem.vehicles))
-            if problem.compatible(v, o) or problem.first_km(v, o)
-        ]
-        if not carriers:
-            unservable[k] = "no compatible vehicle"
-            continue
-        reach = [
-            v
-            for v in carriers
-            if problem.reaches(v, problem.index[o.point])
-            and (o.kind == "delivery" or problem.reaches(v, problem.index[o.destination]))
-        ]
-        if not reach:
-            unservable[k] = "unreachable"
-            continue
-        lo, hi = problem.window(o)
-        if lo > hi:
-            unservable[k] = "time window"
-            continue
-        ok, why = _solo(problem, visit_nodes(problem, [k], 0), reach)
-        if not ok:
-            unservable[k] = why or "time window"
+        ok, why = alone(problem, k)
+        if why is not None:
+            unservable[k] = why
             continue
         anywhere = [v for v in ok if problem.compatible(v, o)]
         if anywhere:

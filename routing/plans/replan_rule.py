@@ -191,26 +191,13 @@ def _on_board(r: Route, new: Route, n: int, at: int) -> list[Violation]:
     loaded = {o for s in r.stops[n : _trip_end(r.stops, n)] for o in s.deliver}
     now = {o for s in new.stops[n : _trip_end(new.stops, n)] for o in s.deliver}
     out = []
-    if loaded - now:
-        missing = sorted(loaded - now)[0]
-        out.append(
-            Violation(
-                "replan on board",
-                f"order '{missing}' is on board but not delivered on this trip",
-                r.vehicle,
-                order=missing,
-            )
-        )
-    if now - loaded:
-        extra = sorted(now - loaded)[0]
-        out.append(
-            Violation(
-                "replan on board",
-                f"order '{extra}' is delivered on a trip that left the centre without it",
-                r.vehicle,
-                order=extra,
-            )
-        )
+    for ids, why in (
+        (loaded - now, "is on board but not delivered on this trip"),
+        (now - loaded, "is delivered on a trip that left the centre without it"),
+    ):
+        if ids:
+            o = min(ids)
+            out.append(Violation("replan on board", f"order '{o}' {why}", r.vehicle, order=o))
     return out
 
 

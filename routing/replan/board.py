@@ -119,18 +119,16 @@ class Board:
         """(vehicle, new tail, added cost) of the cheapest place for visit k (with its drop)."""
         p, nodes = self.problem, self.nodes
         drop = nodes[k].pair
-        candidates = []
-        for v in self.vehicles_for(k):
-            seq = self.seq(v)
-            for bound, i in insertions(p, nodes, v, seq, k):
-                candidates.append((bound, v, i))
-        candidates.sort()
+        seqs = {v: self.seq(v) for v in self.vehicles_for(k)}
+        candidates = sorted(
+            (bound, v, i) for v, seq in seqs.items() for bound, i in insertions(p, nodes, v, seq, k)
+        )
         best: tuple[int, list[int], float] | None = None
         for bound, v, i in candidates:
             if best is not None and bound >= best[2]:
                 break
             head = self.heads[v]
-            for trial in with_visit(self.seq(v), i, k, drop):
+            for trial in with_visit(seqs[v], i, k, drop):
                 if trial[: len(head)] != list(head):
                     continue
                 tail = trial[len(head) :]

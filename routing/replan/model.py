@@ -9,12 +9,12 @@ day's model splits them (`visits.visit_nodes`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from ..model.nodes import RELOAD, Node
 from ..model.problem import Problem
-from ..model.visits import PRIORITY_WEIGHT, link, serve_bound, visit_nodes
+from ..model.visits import carriers, link, penalties, visit_nodes
 from ..plans.document import Plan, Stop
 from .board import Board, tidy_tail
 from .state import Lock, position
@@ -28,33 +28,6 @@ def problem_at(problem: Problem, at: int, started: set[str]) -> Problem:
         for v in problem.vehicles
     )
     return replace(problem, vehicles=vehicles)
-
-
-def penalties(problem: Problem) -> Callable[[int], float]:
-    """An order's price for being left out, as the day's model prices it."""
-    bounds: dict[tuple[str, str], float] = {}
-
-    def penalty(k: int) -> float:
-        o = problem.orders[k]
-        key = (o.point, o.destination)
-        if key not in bounds:
-            bounds[key] = serve_bound(problem, *key)
-        return PRIORITY_WEIGHT[o.priority] * bounds[key]
-
-    return penalty
-
-
-def carriers(problem: Problem, orders: Sequence[int]) -> tuple[int, ...]:
-    """Vehicles that may carry all these orders (refrigerated where they must be, or on a
-    first-kilometre leg)."""
-    return tuple(
-        v
-        for v in range(len(problem.vehicles))
-        if all(
-            problem.compatible(v, problem.orders[k]) or problem.first_km(v, problem.orders[k])
-            for k in orders
-        )
-    )
 
 
 def stop_node(problem: Problem, pos: dict[str, int], s: Stop, group: int, penalty) -> Node | None:

@@ -20,8 +20,7 @@ from ..model.nodes import NodeModel
 from ..model.params import SolveParams
 from ..model.problem import Problem, limit_faults
 from ..model.records import Order
-from ..model.schedule import evaluate
-from ..model.visits import link, visit_nodes
+from ..model.visits import alone, penalties
 from ..network.graph import file_sha256
 from ..plans.document import Plan, Route, Unserved
 from ..plans.explain import explained
@@ -30,7 +29,7 @@ from ..plans.validate import standing_cost
 from ..solve.solver import build_routes
 from ..units import format_hhmm, parse_date
 from .board import Board
-from .model import build_board, carriers, penalties, problem_at
+from .model import build_board, problem_at
 from .search import improve, place_all, split_unplaced
 from .state import Lock, check_cancellations, parse_locks, position
 
@@ -74,7 +73,7 @@ def _unique(orders: Sequence[Order], pf: PlanFile, source: str) -> tuple[Order, 
 def replan(
     source: Path,
     at_s: int,
-    new_orders: Sequence[Order] = (),
+    new_orders: Sequence[Order] | Path = (),
     cancel: Sequence[str] = (),
     lock: Sequence[str] = (),
     params: SolveParams | None = None,
@@ -83,10 +82,11 @@ def replan(
     progress: Callable[[str], None] = lambda m: None,
 ) -> Replanned:
     """The rest of the day from `at_s` (seconds since midnight): committed stops kept, the
-    cancelled orders out, the new ones placed where they fit, `lock` tokens (`VEHICLE` or
-    `VEHICLE:N`) held, and the tails searched within `params` (iterations or time limit;
-    none with `place_only`: a planner's one change, answered at once). Raises
-    PlanInvalidError if the result breaks a rule (never returns an invalid plan)."""
+    cancelled orders out, the new ones (records, or an order file) placed where they fit,
+    `lock` tokens (`VEHICLE` or `VEHICLE:N`) held, and the tails searched within `params`
+    (iterations or time limit; none with `place_only`: a planner's one change, answered at
+    once). Raises PlanInvalidError if the result breaks a rule (never returns an invalid
+    plan)."""
     from ..pipeline import day_of  # the solver's side of the pipeline: loaded on use
 
     params = params or SolveParams(time_limit=DEFAULT_TIME_LIMIT_S)
@@ -106,7 +106,10 @@ def replan(
         )
     locks = parse_locks(lock, plan0)
     check_cancellations(cancel, plan0, at_s, locks)
-    added = _unique(new_orders, pf, "new orders")
+    if isinstance(new_orders, Path):  # an order file (CSV or .xlsx)
+        added = new_orders_from(new_orders, pf)
+    else:
+        added = _unique(new_orders, pf, "new orders")
     day = day_of(pf, cache_dir, progress)
     gone = set(cancel)
     kept = tuple(o for o in pf.planned if o.id not in gone)
@@ -258,37 +261,13 @@ def _keep_feasible(board: Board) -> None:
             tail = board.tails[v]
 
 
-REASONS = ("unreachable", "capacity", "time window", "shift length")
-
-
 def _unserved(board: Board, seen: Problem, at: int) -> tuple[Unserved, ...]:
     """Each order left out, with the reason the validator checks: judged as the day is seen
-    at the re-plan time (a trip of its own leaves the centre no earlier than it)."""
-    alone = replace(
-        seen,
-        vehicles=tuple(replace(v, shift_start=max(v.shift_start, at)) for v in seen.vehicles),
-    )
+    at the re-plan time (a trip of its own leaves the centre no earlier than it). An order
+    some vehicle could serve alone is 'fleet full': the search offered it every place."""
+    later = problem_at(seen, at, set())
     out = []
     for k in sorted({o for n in board.unassigned for o in board.nodes[n].orders}):
-        out.append(Unserved(seen.orders[k].id, _reason(alone, k)))
+        _, why = alone(later, k)
+        out.append(Unserved(seen.orders[k].id, why or "fleet full"))
     return tuple(sorted(out, key=lambda u: u.order))
-
-
-def _reason(problem: Problem, k: int) -> str:
-    o = problem.orders[k]
-    able = carriers(problem, [k])
-    if not able:
-        return "no compatible vehicle"
-    targets = [problem.index[o.point]] + ([problem.index[o.destination]] if o.destination else [])
-    reach = [v for v in able if all(problem.reaches(v, q) for q in targets)]
-    if not reach:
-        return "unreachable"
-    lo, hi = problem.window(o)
-    if lo > hi:
-        return "time window"
-    nodes = link(visit_nodes(problem, [k], 0), 0)
-    seq = list(range(len(nodes)))
-    broken = {evaluate(problem, nodes, v, seq).violation for v in reach}
-    if None in broken:
-        return "fleet full"
-    return next((r for r in REASONS if r in broken), "time window")
